@@ -1,0 +1,29 @@
+# Tongxin: `make run` sets up everything and serves; `make test` runs the suite.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install bench-routing bench clean
+
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	@mkdir -p var
+	$(BIN)/python bot.py init-db --demo
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python bot.py serve
+
+test: install
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+bench-routing: install
+	$(BIN)/python benchmarks/bench_routing.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,133 @@
+"""Tongxin composition root: create_app(settings) and the `python bot.py ...` CLI. Wiring only."""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+
+import commands
+from core.clock import utcnow
+from core.settings import ConfigError, Settings, load_settings
+from handlers.registry import build_router
+from handlers.webhook import WebhookState, make_blueprint, make_crypto
+from models.db import create_schema, make_engine, make_session_factory
+from services.routing_setup import load_routing
+
+log = logging.getLogger("tongxin")
+
+
+def create_app(settings: Settings | None = None, *, clock=None) -> Flask:
+    settings = settings or load_settings()
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    state = WebhookState(settings=settings, session_factory=make_session_factory(engine),
+                         router=build_router(), rules=load_routing(settings),
+                         crypto=make_crypto(settings), clock=clock or utcnow)
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=None, JSON_AS_ASCII=False)
+    app.extensions["tongxin"] = state
+    app.register_blueprint(make_blueprint(state))
+    if settings.sandbox:
+        from web.simulator import make_simulator
+        app.register_blueprint(make_simulator(state))
+
+    @app.get("/")
+    def index() -> Any:
+        return {"service": "tongxin", "sandbox": settings.sandbox,
+                "simulator": "/simulator" if settings.sandbox else None}
+
+    return app
+
+
+# --- CLI -----------------------------------------------------------------
+
+def emit(data: Any) -> None:
+    """JSON on stdout; logs go to stderr."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+class Env:
+    """Lazily built settings and session factory for CLI commands."""
+
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+        self._factory = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings()
+        return self._settings
+
+    def session(self):
+        if self._factory is None:
+            engine = make_engine(self.settings.database_url)
+            create_schema(engine)
+            self._factory = make_session_factory(engine)
+        return self._factory()
+
+
+pass_env = click.make_pass_decorator(Env, ensure=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """同心 Tongxin: WeChat bot and backend of a county medical consortium."""
+
+
+@cli.command()
+@click.option("--host", envvar="HOST", default="127.0.0.1", show_default=True)
+@click.option("--port", envvar="PORT", default=8000, type=int, show_default=True)
+@click.option("--workers", envvar="WEB_CONCURRENCY", default=2, type=int, show_default=True)
+@pass_env
+def serve(env: Env, host: str, port: int, workers: int) -> None:
+    """Serve the webhook (and the sandbox simulator) with gunicorn."""
+    from core.server import run_gunicorn
+    settings = env.settings
+    if settings.sandbox:
+        click.echo(f"WARNING: sandbox mode (no WeChat credentials): token '{settings.wechat.token}', "
+                   f"outbound messages are stored, not sent. Try http://{host}:{port}/simulator", err=True)
+    run_gunicorn(lambda: create_app(settings), host=host, port=port, workers=workers)
+
+
+@cli.command("init-db")
+@click.option("--demo", is_flag=True, help="Also create demo people and invite codes.")
+@pass_env
+def init_db(env: Env, demo: bool) -> None:
+    """Create tables and load the consortia of config.yaml (idempotent)."""
+    from services import demo as demo_svc, org
+    with env.session() as session:
+        counts = org.sync_org(session, env.settings)
+        if demo:
+            counts["demo"] = demo_svc.seed(session, env.settings, now=utcnow())
+        session.commit()
+    emit(counts)
+
+
+for _module in commands.MODULES:  # each resource module registers its own commands
+    _module.register(cli, pass_env, emit)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        cli.main(args=argv, prog_name="bot.py", standalone_mode=False)
+    except ConfigError as exc:
+        click.echo(f"ConfigError: {exc}", err=True)
+        return 2
+    except click.exceptions.Abort:
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

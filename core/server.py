@@ -1,0 +1,27 @@
+"""Production serving: gunicorn with an app factory, run from `python bot.py serve`."""
+from __future__ import annotations
+
+from typing import Callable
+
+from gunicorn.app.base import BaseApplication
+
+
+class _App(BaseApplication):
+    def __init__(self, factory: Callable, options: dict):
+        self._factory = factory
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return self._factory()
+
+
+def run_gunicorn(factory: Callable, *, host: str, port: int, workers: int, **options) -> None:
+    """Each worker builds its own app (engine, routing dictionary) after the fork."""
+    opts = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "sync", "timeout": 30,
+            "accesslog": None, "errorlog": "-", "loglevel": "info", **options}
+    _App(factory, opts).run()

@@ -1,0 +1,115 @@
+"""Everyone: bind, unbind, name, help, follow/unfollow events, QR scenes."""
+from __future__ import annotations
+
+import functools
+import logging
+
+from sqlalchemy import select
+
+from core.wechat import Inbound
+from handlers import texts
+from handlers.router import Context, Router, command, event, msg_type
+from models.org import Branch
+from services import inbound as inbound_svc
+from services import people
+from services.tasks import TaskError
+
+log = logging.getLogger("tongxin.handlers")
+router = Router("common")
+
+
+def help_text(ctx: Context) -> str:
+    return texts.HELP_HEADER + texts.HELP[ctx.member.role]
+
+
+def task_errors(example: str = "", list_cmd: str = "我的诉求"):
+    """Turn a refused task action into its Chinese explanation; nothing was changed."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def inner(msg: Inbound, ctx: Context) -> str | None:
+            try:
+                return fn(msg, ctx)
+            except TaskError as exc:
+                names = ctx.session.scalars(select(Branch.aliases).where(
+                    Branch.consortium_id == ctx.member.consortium_id).order_by(Branch.id)).all()
+                info = {"example": example, "list_cmd": list_cmd, "number": ctx.args.get("number"),
+                        "branches": "、".join(a[0] for a in names if a), **exc.info}
+                return texts.TASK_ERRORS[exc.code].format(**info)
+        return inner
+    return wrap
+
+
+def _bind_reply(ctx: Context, code: str) -> str:
+    try:
+        person = people.bind(ctx.session, ctx.member, code, now=ctx.now)
+    except people.BindError as exc:
+        return texts.BIND_ERRORS[exc.reason].format(code=code.upper())
+    template = texts.BIND_OK[person.role]
+    reply = template.format(unit=person.unit.name if person.unit else "",
+                            branch=person.branch.name if person.branch else "",
+                            title="副书记" if person.is_deputy else "书记", office="党委办公室")
+    if person.role == "member":
+        from handlers.member import submit_pending
+        submitted = submit_pending(ctx)
+        if submitted:
+            reply += "\n" + texts.BIND_PENDING_SUBMITTED.format(count=len(submitted)) + "\n" + "\n".join(submitted)
+    return reply
+
+
+@router.on(command("绑定"))
+def bind_code(msg: Inbound, ctx: Context) -> str:
+    code = ctx.args["rest"].split()[0] if ctx.args["rest"] else ""
+    if not code:
+        return texts.BIND_USAGE
+    return _bind_reply(ctx, code)
+
+
+@router.on(command("解绑"))
+def unbind_me(msg: Inbound, ctx: Context) -> str:
+    if not ctx.member.bound:
+        return texts.UNBIND_NOT_BOUND
+    people.unbind(ctx.session, ctx.member)
+    return texts.UNBIND_OK
+
+
+@router.on(command("姓名"))
+def set_name(msg: Inbound, ctx: Context) -> str:
+    if not ctx.args["rest"]:
+        return texts.NAME_USAGE
+    people.set_name(ctx.session, ctx.member, ctx.args["rest"])
+    return texts.NAME_OK.format(name=ctx.member.name)
+
+
+@router.on(command("帮助", "help", "菜单", "?", "？", click="HELP"))
+def show_help(msg: Inbound, ctx: Context) -> str:
+    return help_text(ctx)
+
+
+@router.on(event("subscribe", "scan"))
+def follow(msg: Inbound, ctx: Context) -> str:
+    """Follow or scan: a QR scene carries an invite code and binds at once."""
+    if msg.scene:
+        return _bind_reply(ctx, msg.scene)
+    if ctx.member.bound:
+        return texts.WELCOME_BACK.format(name=ctx.member.display)
+    return texts.WELCOME
+
+
+@router.on(event("unsubscribe", "templatesendjobfinish", "view", "location"))
+def silent_event(msg: Inbound, ctx: Context) -> str:
+    """Stored by the webhook; nothing to say (WeChat shows no reply to these)."""
+    if msg.event == "templatesendjobfinish":
+        log.info("template message %s finished: %s", msg.raw.get("MsgID"), msg.raw.get("Status"))
+    return ""
+
+
+@router.on(msg_type("image", "location", "link", "video", "shortvideo", "file"))
+def attachment_unbound(msg: Inbound, ctx: Context) -> str | None:
+    if ctx.member.role == "member":
+        return None  # the member router attaches it to a request
+    return texts.UNSUPPORTED
+
+
+def mark_pending(ctx: Context) -> str:
+    inbound_svc.mark(ctx.session, ctx.inbound_id, "pending_bind")
+    return texts.UNBOUND_STORED

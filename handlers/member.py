@@ -1,0 +1,108 @@
+"""Member units' staff: free text becomes a request; progress, supplements, withdrawal, rating."""
+from __future__ import annotations
+
+import re
+
+from core.wechat import Inbound
+from handlers import texts, views
+from handlers.common import mark_pending, task_errors
+from handlers.router import Context, Router, command, free_text, msg_type, role, unbound
+from routing import classify
+from services import inbound as inbound_svc
+from services import tasks
+
+router = Router("member")
+DIGIT = re.compile(r"^\s*([1-5])\s*(?:分)?\s*(.*)$", re.S)
+ATTACH_KINDS = {"image": "图片", "location": "位置", "link": "链接", "video": "视频", "shortvideo": "视频"}
+
+
+def _submit(ctx: Context, text: str, inbound_id: int | None) -> str:
+    decision = classify(text, ctx.rules).to_dict()
+    task = tasks.submit_request(ctx.session, ctx.member, text, decision, now=ctx.now, sandbox=ctx.sandbox)
+    inbound_svc.mark(ctx.session, inbound_id, "task", task.id)
+    if task.branch is None:
+        return texts.REQUEST_TRIAGE.format(number=task.number, office="党委办公室")
+    return texts.REQUEST_ROUTED.format(number=task.number, branch=task.branch.name)
+
+
+def submit_pending(ctx: Context) -> list[str]:
+    """After binding: submit what the user sent while unbound, oldest first."""
+    return [_submit(ctx, row.content or "", row.id)
+            for row in inbound_svc.pending_for(ctx.session, ctx.member.openid) if (row.content or "").strip()]
+
+
+@router.on(unbound(), free_text())
+def keep_unbound(msg: Inbound, ctx: Context) -> str:
+    return mark_pending(ctx)
+
+
+@router.on(role("member"), command("我的诉求", click="MY_REQUESTS"))
+def my_requests(msg: Inbound, ctx: Context) -> str:
+    rows = tasks.requests_of(ctx.session, ctx.member)
+    if not rows:
+        return texts.MY_REQUESTS_EMPTY
+    return "\n".join([texts.MY_REQUESTS_HEADER] + [views.task_line(t, ctx.settings.tz) for t in rows])
+
+
+@router.on(role("member"), command("进度", number=True))
+@task_errors(example="进度")
+def progress(msg: Inbound, ctx: Context) -> str:
+    task = tasks.get_task(ctx.session, ctx.args["number"], ctx.member.consortium_id)
+    if task.requester_id != ctx.member.id:
+        raise tasks.TaskError("not_found", number=task.number)
+    return views.task_detail(task, tasks.history(ctx.session, task), ctx.settings.tz)
+
+
+@router.on(role("member"), command("补充", number=True))
+@task_errors(example="补充")
+def supplement(msg: Inbound, ctx: Context) -> str:
+    task = tasks.supplement(ctx.session, ctx.member, ctx.args["number"], ctx.args["rest"],
+                            now=ctx.now, sandbox=ctx.sandbox)
+    return texts.SUPPLEMENT_OK.format(number=task.number)
+
+
+@router.on(role("member"), command("撤回", number=True))
+@task_errors(example="撤回")
+def withdraw(msg: Inbound, ctx: Context) -> str:
+    task = tasks.withdraw(ctx.session, ctx.member, ctx.args["number"], now=ctx.now, sandbox=ctx.sandbox)
+    return texts.WITHDRAW_OK.format(number=task.number)
+
+
+@router.on(role("member"), command("评价", number=True))
+@task_errors(example="评价")
+def rate(msg: Inbound, ctx: Context) -> str:
+    m = DIGIT.match(ctx.args["rest"])
+    if not ctx.args["number"] or not m:
+        return texts.RATE_USAGE
+    task = tasks.rate(ctx.session, ctx.member, ctx.args["number"], int(m.group(1)), m.group(2).strip(),
+                      now=ctx.now, sandbox=ctx.sandbox)
+    return texts.RATE_OK.format(number=task.number, score=task.rating)
+
+
+@router.on(role("member"), msg_type("text"), lambda msg, ctx: bool(DIGIT.match(msg.text)) and len(msg.text) <= 40)
+@task_errors(example="评价")
+def rate_by_digit(msg: Inbound, ctx: Context) -> str | None:
+    """A bare 1-5 right after a resolution rates the latest unrated task."""
+    task = tasks.latest_unrated(ctx.session, ctx.member)
+    if task is None:
+        return None
+    m = DIGIT.match(msg.text)
+    tasks.rate(ctx.session, ctx.member, task.number, int(m.group(1)), m.group(2).strip(),
+               now=ctx.now, sandbox=ctx.sandbox)
+    return texts.RATE_OK.format(number=task.number, score=int(m.group(1)))
+
+
+@router.on(role("member"), msg_type(*ATTACH_KINDS))
+def attach(msg: Inbound, ctx: Context) -> str:
+    kind = ATTACH_KINDS[msg.msg_type]
+    task = tasks.latest_open(ctx.session, ctx.member)
+    if task is None:
+        return texts.ATTACH_NO_TASK.format(kind=kind)
+    tasks.attach(ctx.session, task, ctx.inbound_id, msg.msg_type, now=ctx.now)
+    return texts.ATTACHED.format(kind=kind, number=task.number)
+
+
+@router.on(role("member"), free_text())
+def submit(msg: Inbound, ctx: Context) -> str:
+    """Any text that is no command is a new request (a resolved task is never reopened)."""
+    return _submit(ctx, msg.text, ctx.inbound_id)

@@ -1,0 +1,98 @@
+"""Every Chinese text the bot says, named by intent."""
+
+ERROR = "抱歉，系统刚才处理您的消息时出了点问题，已记录。请稍后再试，或联系党委办公室。"
+WELCOME = ("欢迎关注「同心」医共体服务号！\n"
+           "如果您是成员单位的医务人员，请发送「绑定 邀请码」完成身份绑定，之后直接发文字即可反映诉求。\n"
+           "发送「帮助」查看可用功能。")
+WELCOME_BACK = "欢迎回来，{name}！发送「帮助」查看可用功能。"
+UNSUPPORTED = "已收到。目前只能处理文字和语音消息，请用文字描述您的问题。"
+
+BIND_USAGE = "请发送「绑定 邀请码」，例如：绑定 AB23CD45。邀请码由党委办公室提供。"
+BIND_OK = {
+    "member": "绑定成功！您已登记为【{unit}】的成员。今后直接发送文字即可反映诉求，发送「帮助」查看更多功能。",
+    "secretary": "绑定成功！您已登记为【{branch}】{title}。新任务会通过本服务号通知您，发送「帮助」查看命令。",
+    "office": "绑定成功！您已登记为{office}工作人员。发送「帮助」查看命令。",
+    "admin": "绑定成功！您已登记为系统管理员。发送「帮助」查看命令。",
+}
+BIND_ERRORS = {
+    "unknown": "邀请码「{code}」不存在，请核对后重发（不区分大小写）。",
+    "expired": "邀请码「{code}」已过期，请向党委办公室索取新的邀请码。",
+    "used": "邀请码「{code}」已被使用，每个个人邀请码只能绑定一次。请向党委办公室索取新的邀请码。",
+    "revoked": "邀请码「{code}」已作废，请向党委办公室索取新的邀请码。",
+}
+BIND_PENDING_SUBMITTED = "您绑定前发送的 {count} 条诉求已一并提交："
+UNBIND_OK = "已解除绑定。如需重新绑定，请发送「绑定 邀请码」。"
+UNBIND_NOT_BOUND = "您尚未绑定身份，无需解绑。"
+NAME_OK = "好的，已将您的姓名登记为「{name}」。"
+NAME_USAGE = "请发送「姓名 张三」登记您的姓名，便于支部书记联系您。"
+UNBOUND_STORED = ("您的消息已保存，但您尚未绑定身份，暂时无法提交诉求。\n"
+                  "请发送「绑定 邀请码」完成绑定（邀请码由党委办公室或所在单位提供），绑定后将自动提交您刚才的内容。")
+
+HELP_HEADER = "「同心」可以为您做这些：\n"
+HELP = {
+    None: ("· 绑定 邀请码 —— 绑定身份（邀请码由党委办公室提供）\n"
+           "· 帮助 —— 查看本说明"),
+    "member": ("· 直接发送文字或语音 —— 反映诉求，系统自动分派到对口党支部\n"
+               "· 我的诉求 —— 查看您的诉求和进度\n"
+               "· 进度 T-编号 —— 查看一条诉求的处理过程\n"
+               "· 补充 T-编号 内容 —— 补充说明\n"
+               "· 撤回 T-编号 —— 撤回尚未办结的诉求\n"
+               "· 评价 T-编号 1-5 意见 —— 为办结结果打分\n"
+               "· 姓名 张三 —— 登记姓名\n"
+               "· 解绑 —— 解除身份绑定"),
+    "secretary": ("· 任务 —— 本支部待办任务（最早的在前）\n"
+                  "· 详情 T-编号 —— 查看任务详情\n"
+                  "· 接单 T-编号 —— 接收任务\n"
+                  "· 转办 T-编号 支部 原因 —— 转给其他支部（如：转办 T-2026-0001 眼科 属眼科业务）\n"
+                  "· 退回 T-编号 原因 —— 退回党委办公室\n"
+                  "· 办结 T-编号 处理说明 —— 办结并告知反映人\n"
+                  "· 姓名 张三 —— 登记姓名\n"
+                  "· 解绑 —— 解除身份绑定"),
+    "office": ("· 待分派 —— 未能自动分派的诉求\n"
+               "· 分派 T-编号 支部 —— 分派给支部（如：分派 T-2026-0001 眼科）\n"
+               "· 统计 —— 各支部办理情况\n"
+               "· 详情 T-编号 —— 查看任务详情\n"
+               "· 姓名 张三 —— 登记姓名\n"
+               "· 解绑 —— 解除身份绑定"),
+}
+HELP["admin"] = HELP["office"]
+UNKNOWN_COMMAND = "没有看懂「{text}」。\n"
+
+# --- tasks ---------------------------------------------------------------
+REQUEST_ROUTED = ("已收到您的诉求，编号 {number}。\n已转{branch}办理，支部书记接单后会通知您。\n"
+                  "发送「进度 {number}」查看进度，「补充 {number} 内容」补充说明。")
+REQUEST_TRIAGE = ("已收到您的诉求，编号 {number}。\n已转{office}分派，分派后会通知您。\n"
+                  "发送「进度 {number}」查看进度，「补充 {number} 内容」补充说明。")
+ATTACHED = "已将{kind}附加到您的诉求 {number}。"
+ATTACH_NO_TASK = "已收到{kind}。您目前没有未办结的诉求，请用文字描述您遇到的问题，我们会尽快分派。"
+MY_REQUESTS_EMPTY = "您还没有提交过诉求。直接发送文字描述问题即可。"
+MY_REQUESTS_HEADER = "您最近的诉求："
+SUPPLEMENT_OK = "已将补充内容转给 {number} 的承办人。"
+WITHDRAW_OK = "已撤回诉求 {number}。"
+RATE_OK = "感谢评价！{number} 得分 {score} 分。"
+RATE_USAGE = "请发送「评价 T-编号 1-5 意见」，例如：评价 T-2026-0001 5 很及时。"
+BRANCH_TASKS_EMPTY = "{branch}目前没有待办任务。"
+BRANCH_TASKS_HEADER = "{branch}待办任务（最早的在前）："
+ACCEPT_OK = "已接单 {number}，已通知反映人。办结后请发送「办结 {number} 处理说明」。"
+TRANSFER_OK = "已将 {number} 转给{branch}，已通知对方支部。"
+RETURN_OK = "已将 {number} 退回党委办公室。"
+RESOLVE_OK = "已办结 {number}，处理说明已发给反映人并邀请评价。"
+ASSIGN_OK = "已将 {number} 分派给{branch}。"
+TRIAGE_EMPTY = "目前没有待分派的诉求。"
+TRIAGE_HEADER = "待分派诉求："
+TRIAGE_SUGGEST = "（对口支部：{branches}）"
+STATS_HEADER = "本月各支部办理情况（未结/超期/本月办结/平均评分）："
+TASK_ERRORS = {
+    "number_missing": "请在命令后写上任务编号，例如：{example} T-2026-0001。",
+    "not_found": "没有找到编号为 {number} 的任务，请核对编号（发送「{list_cmd}」查看）。",
+    "not_yours": "{number} 目前由{branch}承办，只有该支部书记或副书记可以操作。",
+    "bad_state": "{number} 当前状态为「{status}」，不能执行这个操作。",
+    "conflict": "{number} 已被{who}处理（当前状态：{status}），您的操作未执行。",
+    "branch_missing": "请写明支部，例如：转办 T-2026-0001 眼科 原因。可用支部：{branches}。",
+    "unknown_branch": "没有名为「{name}」的支部。可用支部：{branches}。",
+    "reason_missing": "请写明原因，例如：{example} {number} 属于其他支部业务。",
+    "note_missing": "办结需要填写处理说明，例如：办结 {number} 已派专家现场指导。任务未做改动。",
+    "text_missing": "请写上补充内容，例如：补充 {number} 设备型号是 XX。",
+    "same_branch": "任务已在{branch}，无需转办。",
+    "bad_score": "评分请用 1-5 的数字。",
+}

@@ -1,0 +1,36 @@
+"""Outbox: every outbound WeChat message, written in the transaction that caused it."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, intpk, str32, str64
+
+STATUSES = ("sandbox", "queued", "sending", "sent", "failed", "undeliverable")
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_due", "status", "next_attempt_at"),
+                      Index("ix_outbox_to", "to_openid"))
+    id: Mapped[intpk]
+    to_openid: Mapped[str64]
+    kind: Mapped[str32]
+    text: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    wechat_msgid: Mapped[str | None] = mapped_column(String(64))
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "to": self.to_openid, "kind": self.kind, "text": self.text,
+                "status": self.status, "created_at": self.created_at.isoformat()}
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.id} {self.kind} -> {self.to_openid} {self.status}>"

@@ -1,0 +1,210 @@
+"""classify(): normalized text -> weighted keyword matches -> tie rules -> Decision.
+
+Keywords are found on the normalized raw text (first-character index, longest
+match wins, so `B超机坏了` finds `b超机` and `坏了` whatever jieba thinks), and
+single-character keywords flagged `token` are found on jieba tokens only (so
+`修` counts in `来修一下` but not in `进修`). Every decision carries the
+keywords and weights that produced it; unclear cases go to "triage".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .normalize import cut, normalize
+from .rules import TRIAGE, Entry, Rules
+
+MAX_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Decision:
+    branch: str
+    confidence: float
+    keywords: tuple[tuple[str, float], ...]
+    runner_up: str | None
+
+    def to_dict(self) -> dict:
+        return {"branch": self.branch, "confidence": self.confidence,
+                "keywords": [{"word": w, "weight": k} for w, k in self.keywords],
+                "runner_up": self.runner_up}
+
+
+@dataclass
+class _Match:
+    start: int
+    end: int
+    segs: tuple[tuple[int, int], ...]
+    entry: Entry
+    bonus: float = 0.0
+
+
+def _ascii_edge(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def _find_tail(text: str, pos: int, tail: tuple[str, ...], gap: int) -> list[tuple[int, int]] | None:
+    segs = []
+    for part in tail:
+        window = text[pos:pos + gap + len(part)]
+        cut = window.find(" ")
+        if cut >= 0:
+            window = window[:cut]
+        at = window.find(part)
+        if at < 0:
+            return None
+        segs.append((pos + at, pos + at + len(part)))
+        pos = pos + at + len(part)
+    return segs
+
+
+def _raw_matches(text: str, rules: Rules) -> list[_Match]:
+    found = []
+    index, gap, n = rules.index, rules.phrase_gap, len(text)
+    for i, ch in enumerate(text):
+        heads = index.get(ch)
+        if heads is None:
+            continue
+        for head, entries in heads:
+            if not text.startswith(head, i):
+                continue
+            end = i + len(head)
+            if (_ascii_edge(head[0]) and i and _ascii_edge(text[i - 1])) or \
+                    (_ascii_edge(head[-1]) and end < n and _ascii_edge(text[end])):
+                continue
+            for entry in entries:
+                if not entry.tail:
+                    found.append(_Match(i, end, ((i, end),), entry))
+                    continue
+                segs = _find_tail(text, end, entry.tail, gap)
+                if segs:
+                    found.append(_Match(i, segs[-1][1], ((i, end), *segs), entry))
+    return found
+
+
+def _token_matches(text: str, rules: Rules) -> list[_Match]:
+    if not rules.token_entries or rules.token_gate.isdisjoint(text):
+        return []
+    found, pos = [], 0
+    for tok in cut(text):
+        entries = rules.token_entries.get(tok)
+        if entries:
+            found += [_Match(pos, pos + len(tok), ((pos, pos + len(tok)),), e) for e in entries]
+        pos += len(tok)
+    return found
+
+
+def _drop_contained(matches: list[_Match]) -> list[_Match]:
+    """Longest match wins: drop a match whose literal part lies inside a longer one."""
+    segs = [(s, e, k) for k, m in enumerate(matches) for s, e in m.segs]
+    keep = []
+    for k, m in enumerate(matches):
+        inside = any(s2 <= s and e <= e2 and e2 - s2 > e - s and k2 != k
+                     for s, e in m.segs for s2, e2, k2 in segs)
+        if not inside:
+            keep.append(m)
+    return keep
+
+
+def _drop_negated(text: str, matches: list[_Match], rules: Rules) -> list[_Match]:
+    if rules.negation is None:
+        return matches
+    cues = [c.end() for c in rules.negation.finditer(text)]
+    if not cues:
+        return matches
+    win = rules.negation_window
+
+    def negated(m: _Match) -> bool:
+        return any(c <= m.start <= c + win and " " not in text[c:m.start] for c in cues)
+
+    return [m for m in matches if not negated(m)]
+
+
+def _apply_tie_rules(matches: list[_Match], rules: Rules) -> list[_Match]:
+    for rule in rules.tie_rules:
+        holders = {m.entry.branch for m in matches if m.entry.cls == rule.when_class}
+        if not holders:
+            continue
+        if rule.unless_class and any(m.entry.cls == rule.unless_class for m in matches):
+            continue
+        if rule.drop_class:
+            matches = [m for m in matches if not (m.entry.cls == rule.drop_class and m.entry.branch not in holders)]
+        else:
+            for m in matches:
+                if m.entry.cls == rule.move_class:
+                    m.entry = replace(m.entry, branch=rule.to)
+    return matches
+
+
+def _training_bonus(text: str, matches: list[_Match], rules: Rules) -> None:
+    """The subject right before a training marker (护理|培训) gets a bonus."""
+    if rules.training is None or not rules.training_bonus:
+        return
+    for marker in rules.training.finditer(text):
+        p, q = marker.span()
+        best = None
+        for m in matches:
+            if m.entry.branch == TRIAGE:
+                continue
+            if m.start < p and m.end >= q:          # the keyword names it: 护理培训
+                best = m
+                break
+            if m.end <= p and p - m.end <= rules.training_window and " " not in text[m.end:p] \
+                    and (best is None or m.end > best.end):
+                best = m
+        if best is not None:
+            best.bonus = rules.training_bonus
+
+
+def find_matches(text: str, rules: Rules) -> list[_Match]:
+    """All effective keyword matches of normalized `text`, after negation and tie rules."""
+    matches = _drop_contained(_raw_matches(text, rules) + _token_matches(text, rules))
+    matches = _apply_tie_rules(_drop_negated(text, matches, rules), rules)
+    _training_bonus(text, matches, rules)
+    return matches
+
+
+def _score(matches: list[_Match]) -> dict[str, dict[str, float]]:
+    """Per branch, each distinct word counted once at its best weight."""
+    scores: dict[str, dict[str, float]] = {}
+    for m in matches:
+        words = scores.setdefault(m.entry.branch, {})
+        weight = m.entry.weight + m.bonus
+        if weight > words.get(m.entry.word, 0.0):
+            words[m.entry.word] = weight
+    return scores
+
+
+def _explain(words: dict[str, float]) -> tuple[tuple[str, float], ...]:
+    return tuple(sorted(((w, round(k, 2)) for w, k in words.items()), key=lambda p: (-p[1], p[0])))
+
+
+def classify(text: str, rules: Rules) -> Decision:
+    """Route one message to a branch code, or "triage" when unclear."""
+    norm = normalize((text or "")[:MAX_CHARS * 2])[:MAX_CHARS]
+    scores = _score(find_matches(norm, rules)) if norm else {}
+    totals = sorted(((sum(w.values()), b) for b, w in scores.items()), reverse=True)
+    if not totals:
+        return Decision(TRIAGE, 1.0, (), None)
+    top, best = totals[0]
+    second, runner = totals[1] if len(totals) > 1 else (0.0, None)
+    strength = min(1.0, top / rules.saturation)
+    confidence = round((top - second) / top * (0.5 + 0.5 * strength), 3) if top > 0 else 0.0
+    reason = _abstain(norm, best, top, second, rules)
+    if reason:
+        real = [b for _, b in totals if b != TRIAGE]
+        merged = {w: k for _, b in totals[:2] for w, k in scores[b].items()}
+        return Decision(TRIAGE, round(1.0 - confidence if best != TRIAGE else confidence, 3),
+                        _explain(merged), real[0] if real else None)
+    return Decision(best, confidence, _explain(scores[best]), runner if runner != TRIAGE else None)
+
+
+def _abstain(norm: str, best: str, top: float, second: float, rules: Rules) -> bool:
+    if best == TRIAGE or top < rules.min_score:
+        return True
+    if top - second < rules.min_margin or second > rules.max_ratio * top:
+        return True
+    if second >= rules.split_ratio * top and any(c in norm for c in rules.split_cues):
+        return True
+    if any(c in norm for c in rules.courtesy) and not any(c in norm for c in rules.request_cues):
+        return True
+    return False

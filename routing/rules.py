@@ -1,0 +1,277 @@
+"""Loading and validation of routing/rules.yaml into an immutable, precompiled Rules.
+
+Every mistake raises RulesError naming the key, e.g.
+`routing rules: branches.eye_ent.keywords[3]: weight must be a number, got "x"`.
+Keywords are normalized exactly like messages, so the YAML may be written in
+traditional or full-width characters too. A word containing "..." is a phrase:
+its parts must occur in order within one clause, at most `phrase_gap` chars apart.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import yaml
+
+from .normalize import normalize
+
+BRANCHES = ("admin", "internal", "surgery", "maternal", "nursing", "medtech",
+            "eye_ent", "emergency", "public_health", "logistics")
+TRIAGE = "triage"
+_TOP_KEYS = {"version", "thresholds", "negation", "training", "split", "courtesy",
+             "tie_rules", "branches", "out_of_scope", "stopwords"}
+_THRESHOLDS = ("min_score", "min_margin", "max_ratio", "saturation", "phrase_gap")
+
+
+class RulesError(ValueError):
+    """The rules file is unreadable or invalid; the message names the key."""
+
+    def __init__(self, key: str, problem: str):
+        super().__init__(f"routing rules: {key}: {problem}" if key else f"routing rules: {problem}")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One weighted keyword of one branch ("triage" for out-of-scope words)."""
+    word: str                 # normalized display form ("调整...用药" for phrases)
+    branch: str
+    weight: float
+    cls: str | None
+    tail: tuple[str, ...]     # remaining phrase parts after the indexed head
+
+
+@dataclass(frozen=True)
+class TieRule:
+    name: str
+    when_class: str
+    unless_class: str | None
+    drop_class: str | None
+    move_class: str | None
+    to: str | None
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Precompiled routing rules. Build with load_rules(); never mutate."""
+    branches: tuple[str, ...]
+    names: Mapping[str, str]
+    index: Mapping[str, tuple[tuple[str, tuple[Entry, ...]], ...]]  # first char -> heads, longest first
+    token_entries: Mapping[str, tuple[Entry, ...]]                  # matched on jieba tokens only
+    token_gate: frozenset[str]
+    branch_words: Mapping[str, frozenset[str]]
+    min_score: float
+    min_margin: float
+    max_ratio: float
+    saturation: float
+    phrase_gap: int
+    negation: re.Pattern | None
+    negation_window: int
+    training: re.Pattern | None
+    training_window: int
+    training_bonus: float
+    split_cues: tuple[str, ...]
+    split_ratio: float
+    courtesy: tuple[str, ...]
+    request_cues: tuple[str, ...]
+    tie_rules: tuple[TieRule, ...]
+    stopwords: frozenset[str]
+
+
+def _fail(key: str, problem: str):
+    raise RulesError(key, problem)
+
+
+def _show(value: Any) -> str:
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+def _mapping(value: Any, key: str, allowed: set[str] | None = None) -> dict:
+    if not isinstance(value, dict):
+        _fail(key, f"expected a mapping, got {_show(value)}")
+    if allowed is not None:
+        for k in value:
+            if k not in allowed:
+                _fail(f"{key}.{k}" if key else str(k), "unknown key")
+    return value
+
+
+def _number(value: Any, key: str, what: str = "value", lo: float = 0.0, hi: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        _fail(key, f"{what} must be a number, got {_show(value)}")
+    if value < lo or (hi is not None and value > hi):
+        _fail(key, f"{what} must be in {lo}..{hi if hi is not None else 'inf'}, got {value}")
+    return float(value)
+
+
+def _words(value: Any, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        _fail(key, f"expected a non-empty list of words, got {_show(value)}")
+    out = []
+    for i, word in enumerate(value):
+        if not isinstance(word, (str, int)) or isinstance(word, bool):
+            _fail(f"{key}[{i}]", f"expected a word, got {_show(word)}")
+        norm = normalize(str(word)) if "..." not in str(word) else str(word)
+        if not norm.strip(". "):
+            _fail(f"{key}[{i}]", f"word is empty after normalization: {_show(word)}")
+        out.append(norm)
+    return tuple(out)
+
+
+def _split_phrase(word: str, key: str) -> tuple[str, ...]:
+    parts = tuple(normalize(p) for p in word.split("..."))
+    if any(not p or " " in p for p in parts):
+        _fail(key, f"bad phrase {_show(word)}: every part must be a non-empty word")
+    return parts
+
+
+def _groups(spec: Any, key: str, branch: str, classes: set[str]) -> list[tuple[str, Entry, bool]]:
+    if not isinstance(spec, list):
+        _fail(key, f"expected a list of keyword groups, got {_show(spec)}")
+    out = []
+    for i, group in enumerate(spec):
+        gkey = f"{key}[{i}]"
+        _mapping(group, gkey, {"weight", "words", "class", "token"})
+        if "weight" not in group:
+            _fail(gkey, "missing weight")
+        weight = _number(group["weight"], gkey, "weight", 0.0, 100.0)
+        cls = group.get("class")
+        if cls is not None and not (isinstance(cls, str) and re.fullmatch(r"[a-z_]+", cls)):
+            _fail(f"{gkey}.class", f"expected a lower-case name, got {_show(cls)}")
+        token = group.get("token", False)
+        if not isinstance(token, bool):
+            _fail(f"{gkey}.token", f"expected true or false, got {_show(token)}")
+        if cls:
+            classes.add(cls)
+        for j, word in enumerate(_words(group.get("words"), f"{gkey}.words")):
+            parts = _split_phrase(word, f"{gkey}.words[{j}]") if "..." in word else (word,)
+            if token and len(parts) > 1:
+                _fail(f"{gkey}.words[{j}]", "a token keyword cannot be a phrase")
+            entry = Entry("...".join(parts), branch, weight, cls, parts[1:])
+            out.append((parts[0], entry, token))
+    return out
+
+
+def _cue_pattern(words: tuple[str, ...], not_after: tuple[str, ...] = ()) -> re.Pattern | None:
+    if not words:
+        return None
+    alt = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    guard = "".join(f"(?<!{re.escape(w)})" for w in not_after)
+    return re.compile(f"{guard}(?:{alt})")
+
+
+def _tie_rules(spec: Any, classes: set[str]) -> tuple[TieRule, ...]:
+    if not isinstance(spec, list):
+        _fail("tie_rules", f"expected a list, got {_show(spec)}")
+    rules = []
+    for i, item in enumerate(spec):
+        key = f"tie_rules[{i}]"
+        _mapping(item, key, {"name", "when_class", "unless_class", "drop_class", "move_class", "to"})
+        for field in ("when_class", "unless_class", "drop_class", "move_class"):
+            if item.get(field) is not None and item[field] not in classes:
+                _fail(f"{key}.{field}", f"unknown keyword class {_show(item[field])}")
+        if "when_class" not in item:
+            _fail(key, "missing when_class")
+        if bool(item.get("drop_class")) == bool(item.get("move_class")):
+            _fail(key, "needs exactly one of drop_class, move_class")
+        if item.get("move_class") and item.get("to") not in BRANCHES:
+            _fail(f"{key}.to", f"expected a branch code, got {_show(item.get('to'))}")
+        rules.append(TieRule(str(item.get("name", f"rule{i}")), item["when_class"], item.get("unless_class"),
+                             item.get("drop_class"), item.get("move_class"), item.get("to")))
+    return tuple(rules)
+
+
+def _section(data: dict, name: str, allowed: set[str]) -> dict:
+    return _mapping(data.get(name, {}), name, allowed)
+
+
+def _build(data: dict) -> Rules:
+    _mapping(data, "", _TOP_KEYS)
+    th = _section(data, "thresholds", set(_THRESHOLDS))
+    for k in _THRESHOLDS:
+        if k not in th:
+            _fail(f"thresholds.{k}", "missing")
+        _number(th[k], f"thresholds.{k}", k, 0.0, 1.0 if k == "max_ratio" else 1000.0)
+    branches = _mapping(data.get("branches"), "branches")
+    for code in BRANCHES:
+        if code not in branches:
+            _fail("branches", f'missing branch "{code}"')
+    classes: set[str] = set()
+    heads: list[tuple[str, Entry, bool]] = []
+    names, branch_words = {}, {}
+    for code, spec in branches.items():
+        if code not in BRANCHES:
+            _fail(f"branches.{code}", f"unknown branch code (expected one of {', '.join(BRANCHES)})")
+        spec = _mapping(spec, f"branches.{code}", {"name", "keywords", "phrases"})
+        names[code] = str(spec.get("name", code))
+        found = _groups(spec.get("keywords"), f"branches.{code}.keywords", code, classes)
+        if "phrases" in spec:
+            found += _groups(spec["phrases"], f"branches.{code}.phrases", code, classes)
+        seen: set[str] = set()
+        for _, entry, _ in found:
+            if entry.word in seen:
+                _fail(f"branches.{code}", f'duplicate keyword "{entry.word}"')
+            seen.add(entry.word)
+        branch_words[code] = frozenset(seen)
+        heads += found
+    oos = _section(data, "out_of_scope", {"keywords"})
+    if oos:
+        heads += _groups(oos.get("keywords"), "out_of_scope.keywords", TRIAGE, classes)
+    return _assemble(data, th, names, branch_words, heads, classes)
+
+
+def _assemble(data, th, names, branch_words, heads, classes) -> Rules:
+    raw: dict[str, list[Entry]] = {}
+    tokens: dict[str, list[Entry]] = {}
+    for head, entry, token in heads:
+        (tokens if token else raw).setdefault(head, []).append(entry)
+    index: dict[str, list] = {}
+    for head in sorted(raw, key=len, reverse=True):
+        index.setdefault(head[0], []).append((head, tuple(raw[head])))
+    neg = _section(data, "negation", {"cues", "not_after", "window"})
+    tr = _section(data, "training", {"markers", "window", "bonus"})
+    sp = _section(data, "split", {"cues", "ratio"})
+    co = _section(data, "courtesy", {"words", "request_cues"})
+    lists = {}
+    for key, sec, field in (("negation.cues", neg, "cues"), ("negation.not_after", neg, "not_after"),
+                            ("training.markers", tr, "markers"), ("split.cues", sp, "cues"),
+                            ("courtesy.words", co, "words"), ("courtesy.request_cues", co, "request_cues")):
+        lists[key] = _words(sec[field], key) if field in sec else ()
+    stop = _words(data["stopwords"], "stopwords") if "stopwords" in data else ()
+    return Rules(
+        branches=BRANCHES, names=MappingProxyType(names),
+        index=MappingProxyType({k: tuple(v) for k, v in index.items()}),
+        token_entries=MappingProxyType({k: tuple(v) for k, v in tokens.items()}),
+        token_gate=frozenset(w[0] for w in tokens),
+        branch_words=MappingProxyType(branch_words),
+        min_score=float(th["min_score"]), min_margin=float(th["min_margin"]),
+        max_ratio=float(th["max_ratio"]), saturation=max(float(th["saturation"]), 1e-6),
+        phrase_gap=int(th["phrase_gap"]),
+        negation=_cue_pattern(lists["negation.cues"], lists["negation.not_after"]),
+        negation_window=int(_number(neg.get("window", 6), "negation.window", "window", 0, 50)),
+        training=_cue_pattern(lists["training.markers"]),
+        training_window=int(_number(tr.get("window", 3), "training.window", "window", 0, 20)),
+        training_bonus=_number(tr.get("bonus", 0.0), "training.bonus", "bonus", 0, 100),
+        split_cues=lists["split.cues"],
+        split_ratio=_number(sp.get("ratio", 1.0), "split.ratio", "ratio", 0, 1),
+        courtesy=lists["courtesy.words"], request_cues=lists["courtesy.request_cues"],
+        tie_rules=_tie_rules(data.get("tie_rules", []), classes),
+        stopwords=frozenset(stop),
+    )
+
+
+def load_rules(path: str | Path) -> Rules:
+    """Read, validate and precompile the rules file at `path`."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesError("", f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RulesError("", f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise RulesError("", f"{path}: expected a mapping at the top level")
+    return _build(data)

@@ -1,0 +1,58 @@
+"""Demo data for a newcomer: bound demo people and a member invite code per unit."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from core.settings import Settings
+from models.org import Invite, Person, Unit
+from services import org, people
+
+DEMO_NAMES = ["张书记", "李书记", "王书记", "赵书记", "刘书记", "陈书记", "杨书记", "黄书记", "周书记", "吴书记"]
+
+
+def _person(session, openid: str, name: str, now: datetime, **fields) -> Person:
+    person = people.get_or_create_person(session, openid, now=now)
+    person.name = name
+    for key, value in fields.items():
+        setattr(person, key, value)
+    person.bound_at = person.bound_at or now
+    return person
+
+
+def seed(session, settings: Settings, *, now: datetime) -> dict:
+    """Idempotent: demo office clerk, a secretary per branch, a member per unit, unit invite codes."""
+    invites = []
+    for conf in settings.consortia:
+        cons = org.consortium_by_code(session, conf.code)
+        _person(session, f"demo-office-{conf.code}", "党办小李", now, role="office", consortium_id=cons.id)
+        for i, b in enumerate(conf.branches):
+            branch = org.branch_by_code(session, cons.id, b.code)
+            _person(session, f"demo-sec-{b.code}", DEMO_NAMES[i % len(DEMO_NAMES)], now, role="secretary",
+                    consortium_id=cons.id, branch_id=branch.id, is_deputy=False)
+        for u in conf.units:
+            unit = session.scalar(select(Unit).where(Unit.code == u.code))
+            _person(session, f"demo-member-{u.code}", f"{u.name[:2]}医生", now, role="member",
+                    consortium_id=cons.id, unit_id=unit.id)
+            invite = session.scalars(select(Invite).where(Invite.unit_id == unit.id, Invite.role == "member",
+                                                          Invite.revoked.is_(False), Invite.expires_at > now)
+                                     .order_by(Invite.id.desc())).first()
+            if invite is None:
+                invite = people.create_invite(session, role="member", consortium=cons, unit=unit, now=now,
+                                              ttl_days=365)
+            invites.append({"unit": u.code, "name": u.name, "code": invite.code})
+    session.flush()
+    return {"people": session.query(Person).filter(Person.openid.like("demo-%")).count(), "invites": invites}
+
+
+def demo_invites(session, *, now: datetime) -> list[dict]:
+    rows = session.scalars(select(Invite).where(Invite.role == "member", Invite.multi_use.is_(True),
+                                                Invite.revoked.is_(False), Invite.expires_at > now)
+                           .order_by(Invite.unit_id, Invite.id.desc())).all()
+    seen, result = set(), []
+    for inv in rows:
+        if inv.unit_id not in seen:
+            seen.add(inv.unit_id)
+            result.append({"unit": inv.unit.code, "name": inv.unit.name, "code": inv.code})
+    return result

@@ -1,0 +1,29 @@
+"""Outbox: queue outbound messages in the caller's transaction; list them."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.outbox import OutboxMessage
+
+
+def enqueue(session: Session, to_openid: str, kind: str, text: str, *, now: datetime,
+            sandbox: bool, payload: dict | None = None) -> OutboxMessage:
+    """Write one outbound message; a worker delivers it after commit (sandbox: kept)."""
+    row = OutboxMessage(to_openid=to_openid, kind=kind, text=text, payload=payload or {},
+                        status="sandbox" if sandbox else "queued", created_at=now,
+                        next_attempt_at=None if sandbox else now)
+    session.add(row)
+    return row
+
+
+def list_messages(session: Session, *, to: str | None = None, status: str | None = None,
+                  limit: int = 500) -> list[OutboxMessage]:
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if to:
+        query = query.where(OutboxMessage.to_openid == to)
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    return list(reversed(session.scalars(query).all()))

@@ -1,0 +1,113 @@
+"""People and invite codes: who someone is, and how they become it."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models.org import Branch, Consortium, Invite, Person, Unit
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+class BindError(Exception):
+    """Binding refused; `reason` is one of: unknown, expired, used, revoked."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+
+class InviteError(Exception):
+    pass
+
+
+def get_or_create_person(session: Session, openid: str, *, now: datetime) -> Person:
+    person = session.scalar(select(Person).where(Person.openid == openid))
+    if person is not None:
+        return person
+    try:
+        with session.begin_nested():
+            person = Person(openid=openid, created_at=now)
+            session.add(person)
+    except IntegrityError:  # created concurrently by another request
+        person = session.scalar(select(Person).where(Person.openid == openid))
+    return person
+
+
+def create_invite(session: Session, *, role: str, consortium: Consortium, now: datetime, ttl_days: int,
+                  branch: Branch | None = None, unit: Unit | None = None, deputy: bool = False) -> Invite:
+    """An invite code; secretary needs a branch, member a unit. Member codes are multi-use."""
+    if role == "secretary" and branch is None:
+        raise InviteError("--branch is required for --role secretary")
+    if role == "member" and unit is None:
+        raise InviteError("--unit is required for --role member")
+    if role not in ("member", "secretary", "office", "admin"):
+        raise InviteError(f"unknown role {role!r}")
+    for _ in range(10):
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+        if session.scalar(select(Invite.id).where(Invite.code == code)) is None:
+            break
+    invite = Invite(code=code, role=role, consortium_id=consortium.id,
+                    branch_id=branch.id if branch else None, unit_id=unit.id if unit else None,
+                    is_deputy=deputy and role == "secretary", multi_use=role == "member",
+                    created_at=now, expires_at=now + timedelta(days=ttl_days))
+    session.add(invite)
+    session.flush()
+    return invite
+
+
+def bind(session: Session, person: Person, code: str, *, now: datetime) -> Person:
+    """Give `person` the invite's role. Single-use codes are consumed atomically."""
+    code = code.strip().upper()
+    invite = session.scalar(select(Invite).where(Invite.code == code))
+    if invite is None:
+        raise BindError("unknown")
+    if invite.revoked:
+        raise BindError("revoked")
+    if invite.expires_at <= now:
+        raise BindError("expired")
+    query = update(Invite).where(Invite.id == invite.id).values(uses=Invite.uses + 1)
+    if not invite.multi_use:
+        query = query.where(Invite.uses == 0)
+    if session.execute(query).rowcount != 1:
+        raise BindError("used")
+    if invite.role == "secretary" and not invite.is_deputy:
+        # one secretary per branch: the previous one stays on as a deputy
+        session.execute(update(Person).where(Person.branch_id == invite.branch_id, Person.role == "secretary",
+                                             Person.is_deputy.is_(False), Person.id != person.id)
+                        .values(is_deputy=True))
+    person.role = invite.role
+    person.consortium_id = invite.consortium_id
+    person.branch_id = invite.branch_id
+    person.unit_id = invite.unit_id
+    person.is_deputy = invite.is_deputy
+    person.bound_at = now
+    session.flush()
+    session.refresh(person)
+    return person
+
+
+def unbind(session: Session, person: Person) -> None:
+    person.role = None
+    person.branch_id = person.unit_id = None
+    person.is_deputy = False
+    person.bound_at = None
+    session.flush()
+
+
+def set_name(session: Session, person: Person, name: str) -> None:
+    person.name = name.strip()[:32]
+    session.flush()
+
+
+def list_people(session: Session) -> list[dict]:
+    rows = session.scalars(select(Person).order_by(Person.id)).all()
+    return [{"openid": p.openid, "name": p.name, "role": p.role,
+             "branch": p.branch.code if p.branch else None, "unit": p.unit.code if p.unit else None,
+             "deputy": p.is_deputy, "bound_at": p.bound_at.isoformat() if p.bound_at else None}
+            for p in rows]

@@ -1,0 +1,75 @@
+"""Settings: config mistakes name the key; secrets only from the environment."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from core.settings import SANDBOX_TOKEN, ConfigError, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_config(tmp_path, mutate) -> Path:
+    data = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    data["routing"] = {"rules": str(ROOT / "routing/rules.yaml"), "user_dict": str(ROOT / "routing/userdict.txt")}
+    mutate(data)
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def branches(d):
+    return d["consortia"][0]["branches"]
+
+
+@pytest.mark.parametrize("mutate, key, words", [
+    (lambda d: branches(d)[7].update(code="eye_ent"), "consortia[0].branches[7].code", 'duplicate "eye_ent"'),
+    (lambda d: branches(d)[0].pop("name"), "consortia[0].branches[0].name", "missing"),
+    (lambda d: d["consortia"][0]["units"][2].update(kind="hospital"), "consortia[0].units[2].kind", "expected one of"),
+    (lambda d: d["consortia"][0]["units"][0].update(pairs=["nope"]), "consortia[0].units[0].pairs[0]", 'unknown branch "nope"'),
+    (lambda d: d.update(timezone="Mars/Base"), "timezone", "unknown time zone"),
+    (lambda d: d["webhook"].update(max_body_bytes="big"), "webhook.max_body_bytes", "expected an integer"),
+    (lambda d: d["invites"].update(ttl_days=0), "invites.ttl_days", "expected 1..365"),
+    (lambda d: d.pop("consortia"), "consortia", "non-empty list"),
+])
+def test_config_error_names_the_key(tmp_path, mutate, key, words):
+    path = write_config(tmp_path, mutate)
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, environ={})
+    assert err.value.key == key
+    assert words in str(err.value)
+
+
+def test_sandbox_without_credentials(tmp_path):
+    s = load_settings(write_config(tmp_path, lambda d: None), environ={})
+    assert s.sandbox and s.wechat.token == SANDBOX_TOKEN
+
+
+def test_production_refuses_missing_secret_naming_it(tmp_path):
+    path = write_config(tmp_path, lambda d: None)
+    env = {"TONGXIN_ENV": "production", "WECHAT_TOKEN": "t", "WECHAT_APP_ID": "wx1", "SECRET_KEY": "k"}
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, environ=env)
+    assert err.value.key == "WECHAT_APP_SECRET"
+    s = load_settings(path, environ={**env, "WECHAT_APP_SECRET": "s"})
+    assert not s.sandbox and s.wechat.token == "t"
+
+
+def test_bad_aes_key_length_is_named(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        load_settings(write_config(tmp_path, lambda d: None), environ={"WECHAT_AES_KEY": "short"})
+    assert err.value.key == "WECHAT_AES_KEY"
+
+
+def test_cli_prints_one_line_not_a_traceback(tmp_path):
+    path = write_config(tmp_path, lambda d: branches(d)[7].update(code="eye_ent"))
+    proc = subprocess.run([sys.executable, "bot.py", "branches", "list", "--json"], cwd=ROOT, capture_output=True,
+                          text=True, env={"TONGXIN_CONFIG": str(path), "PATH": "/usr/bin:/bin",
+                                          "TONGXIN_VAR_DIR": str(tmp_path)})
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == 'ConfigError: consortia[0].branches[7].code: duplicate "eye_ent"'
+    assert "Traceback" not in proc.stderr
