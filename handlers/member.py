@@ -6,19 +6,21 @@ import re
 from core.wechat import Inbound
 from handlers import texts, views
 from handlers.common import mark_pending, task_errors
-from handlers.router import Context, Router, command, free_text, msg_type, role, unbound
-from routing import classify
+from handlers.router import Context, Router, command, free_text, looks_like_command, msg_type, role, unbound
+from routing import classify, normalize
 from services import inbound as inbound_svc
 from services import tasks
 
 router = Router("member")
+SMALL_TALK_MAX = 6  # a triage text this short (你好, 谢谢, 在吗) is talk, not a request
 DIGIT = re.compile(r"^\s*([1-5])\s*(?:分)?\s*(.*)$", re.S)
 ATTACH_KINDS = {"image": "图片", "location": "位置", "link": "链接", "video": "视频", "shortvideo": "视频"}
 
 
-def _submit(ctx: Context, text: str, inbound_id: int | None) -> str:
-    decision = classify(text, ctx.rules).to_dict()
-    task = tasks.submit_request(ctx.session, ctx.member, text, decision, now=ctx.now, sandbox=ctx.sandbox)
+def _submit(ctx: Context, text: str, inbound_id: int | None, decision=None) -> str:
+    decision = decision or classify(text, ctx.rules)
+    task = tasks.submit_request(ctx.session, ctx.member, text, decision.to_dict(), now=ctx.now,
+                                sandbox=ctx.sandbox)
     inbound_svc.mark(ctx.session, inbound_id, "task", task.id)
     if task.branch is None:
         return texts.REQUEST_TRIAGE.format(number=task.number, office="党委办公室")
@@ -103,6 +105,11 @@ def attach(msg: Inbound, ctx: Context) -> str:
 
 
 @router.on(role("member"), free_text())
-def submit(msg: Inbound, ctx: Context) -> str:
+def submit(msg: Inbound, ctx: Context) -> str | None:
     """Any text that is no command is a new request (a resolved task is never reopened)."""
-    return _submit(ctx, msg.text, ctx.inbound_id)
+    if looks_like_command(msg.text):
+        return None  # a command this user cannot use, or a malformed one: the fallback explains
+    decision = classify(msg.text, ctx.rules)
+    if decision.branch == "triage" and len(normalize(msg.text)) <= SMALL_TALK_MAX:
+        return texts.SMALL_TALK
+    return _submit(ctx, msg.text, ctx.inbound_id, decision)

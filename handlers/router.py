@@ -14,6 +14,7 @@ from models.org import Person
 
 Handler = Callable[[Inbound, "Context"], "str | None"]
 Filter = Callable[[Inbound, "Context"], "bool | dict"]
+COMMAND_WORDS: set[str] = set()  # every word some command() accepts, for "wrong command" detection
 TASK_NO = re.compile(r"^(T-\d{4}-\d{4,})\s*(.*)$", re.S | re.I)
 
 
@@ -81,6 +82,8 @@ def command(*words: str, number: bool = False, click: str | None = None) -> Filt
 
     Gives `rest` (text after the word) and, with number=True, `number` (T-YYYY-NNNN or None).
     """
+    COMMAND_WORDS.update(words)
+
     def match(msg: Inbound, ctx: Context) -> bool | dict:
         if click and msg.msg_type == "event" and msg.event == "click" and msg.event_key == click:
             return {"rest": "", "number": None, "via_click": True}
@@ -119,3 +122,9 @@ def unbound() -> Filter:
 def free_text() -> Filter:
     """Any text or recognised voice with something in it."""
     return lambda msg, ctx: msg.msg_type in ("text", "voice") and bool(msg.text)
+
+
+def looks_like_command(text: str) -> bool:
+    """The text starts with a command word (maybe one this user may not use, or misspelt after it)."""
+    head = text.split(maxsplit=1)[0] if text.split() else ""
+    return head in COMMAND_WORDS or bool(TASK_NO.match(text.split(maxsplit=1)[-1] if " " in text else ""))

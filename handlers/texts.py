@@ -65,6 +65,7 @@ REQUEST_TRIAGE = ("已收到您的诉求，编号 {number}。\n已转{office}分
                   "发送「进度 {number}」查看进度，「补充 {number} 内容」补充说明。")
 ATTACHED = "已将{kind}附加到您的诉求 {number}。"
 ATTACH_NO_TASK = "已收到{kind}。您目前没有未办结的诉求，请用文字描述您遇到的问题，我们会尽快分派。"
+SMALL_TALK = "您好！请直接用一两句话描述您遇到的问题（如：产科胎心监护仪不会用），系统会分派给对口党支部。发送「帮助」查看更多功能。"
 MY_REQUESTS_EMPTY = "您还没有提交过诉求。直接发送文字描述问题即可。"
 MY_REQUESTS_HEADER = "您最近的诉求："
 SUPPLEMENT_OK = "已将补充内容转给 {number} 的承办人。"

@@ -69,8 +69,9 @@ def make_settings(tmp_path: Path, url: str, **env):
 
 
 @pytest.fixture
-def settings(tmp_path, sqlite_url):
-    return make_settings(tmp_path, sqlite_url)
+def settings(tmp_path, db_url):
+    """Every app-level test runs on SQLite and on PostgreSQL."""
+    return make_settings(tmp_path, db_url)
 
 
 @pytest.fixture
