@@ -13,28 +13,27 @@ from flask import Flask
 import commands
 from core.clock import utcnow
 from core.settings import ConfigError, Settings, load_settings
-from handlers.registry import build_router
-from handlers.webhook import WebhookState, make_blueprint, make_crypto
+from handlers.webhook import build_state, make_blueprint, start_spool_replayer
 from models.db import create_schema, make_engine, make_session_factory
-from services.routing_setup import load_routing
+from web.ops import make_ops
+from web.simulator import make_simulator
 
 log = logging.getLogger("tongxin")
 
 
-def create_app(settings: Settings | None = None, *, clock=None) -> Flask:
+def create_app(settings: Settings | None = None, *, clock=None, background: bool = False) -> Flask:
+    """The web app. `background=True` (serve) also replays the spool now and every 30 s."""
     settings = settings or load_settings()
-    engine = make_engine(settings.database_url)
-    create_schema(engine)
-    state = WebhookState(settings=settings, session_factory=make_session_factory(engine),
-                         router=build_router(), rules=load_routing(settings),
-                         crypto=make_crypto(settings), clock=clock or utcnow)
+    state = build_state(settings, clock=clock or utcnow)
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=None, JSON_AS_ASCII=False)
+    app.config.update(SECRET_KEY=settings.secret_key, JSON_AS_ASCII=False)
     app.extensions["tongxin"] = state
     app.register_blueprint(make_blueprint(state))
+    app.register_blueprint(make_ops(state))
     if settings.sandbox:
-        from web.simulator import make_simulator
         app.register_blueprint(make_simulator(state))
+    if background:
+        start_spool_replayer(state)
 
     @app.get("/")
     def index() -> Any:
@@ -92,7 +91,7 @@ def serve(env: Env, host: str, port: int, workers: int) -> None:
     if settings.sandbox:
         click.echo(f"WARNING: sandbox mode (no WeChat credentials): token '{settings.wechat.token}', "
                    f"outbound messages are stored, not sent. Try http://{host}:{port}/simulator", err=True)
-    run_gunicorn(lambda: create_app(settings), host=host, port=port, workers=workers)
+    run_gunicorn(lambda: create_app(settings, background=True), host=host, port=port, workers=workers)
 
 
 @cli.command("init-db")
@@ -104,7 +103,7 @@ def init_db(env: Env, demo: bool) -> None:
     with env.session() as session:
         counts = org.sync_org(session, env.settings)
         if demo:
-            counts["demo"] = demo_svc.seed(session, env.settings, now=utcnow())
+            counts["demo"] = demo_svc.seed(session, env.settings, now=utcnow(), requests=True)
         session.commit()
     emit(counts)
 

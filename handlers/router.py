@@ -28,6 +28,7 @@ class Context:
     rules: Any = None
     inbound_id: int | None = None
     args: dict = field(default_factory=dict)
+    notes: dict = field(default_factory=dict)  # facts for the boundary (metrics), e.g. routed_to
 
     @property
     def sandbox(self) -> bool:

@@ -2,19 +2,26 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from flask import Blueprint, Response, abort, current_app, request
+import time
+from pathlib import Path
+
+from flask import Blueprint, Response, request
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import utcnow
+from core.metrics import Metrics
+from core.spool import Spool
 from core.settings import Settings
 from core.wechat import (Crypto, Inbound, WebhookError, check_signature, check_timestamp, parse_xml,
                          render_text_reply, to_inbound)
 from handlers import texts
 from handlers.router import Context, Router
 from services import inbound as inbound_svc
+from services import outbox as outbox_svc
 from services import people
 
 log = logging.getLogger("tongxin.webhook")
@@ -28,6 +35,8 @@ class WebhookState:
     rules: Any
     crypto: Crypto | None
     clock: Callable = utcnow
+    metrics: Metrics = field(default_factory=Metrics)
+    spool: Spool | None = None
 
 
 def make_crypto(settings: Settings) -> Crypto | None:
@@ -36,12 +45,29 @@ def make_crypto(settings: Settings) -> Crypto | None:
 
 
 def handle_message(state: WebhookState, msg: Inbound) -> str:
-    """Store the message (once), dispatch it, commit, and return the reply text ('' = none)."""
-    now = state.clock()
+    """Store and answer; if the database is unreachable, spool the message and answer politely."""
+    try:
+        return process_message(state, msg, now=state.clock())
+    except OperationalError as exc:  # refused, gone, timed out: keep the message on disk instead
+        if state.spool is None:
+            raise
+        log.error("database unreachable, spooled %s: %s", msg.dedupe_key, exc.__class__.__name__,
+                  extra={"msg_key": msg.dedupe_key})
+        state.spool.append({"raw": msg.raw, "received_at": state.clock().isoformat()})
+        state.metrics.inc("tongxin_spooled_total", "messages spooled while the database was down")
+        return texts.LATER
+
+
+def process_message(state: WebhookState, msg: Inbound, *, now, deferred: bool = False) -> str:
+    """Store the message (once), dispatch it, commit, and return the reply text ('' = none).
+
+    `deferred` (spool replay): the user already got a holding answer, so the reply goes to the outbox.
+    """
     with state.session_factory() as session:
         row, is_new = inbound_svc.record(session, msg, now=now)
         if not is_new:
-            log.info("retry of %s answered from store", msg.dedupe_key)
+            log.info("retry of %s answered from store", msg.dedupe_key, extra={"msg_key": msg.dedupe_key})
+            state.metrics.inc("tongxin_inbound_total", "inbound messages by outcome", outcome="retry")
             return row.reply or ""
         member = people.get_or_create_person(session, msg.openid, now=now)
         ctx = Context(session=session, settings=state.settings, member=member, now=now,
@@ -50,12 +76,38 @@ def handle_message(state: WebhookState, msg: Inbound) -> str:
             with session.begin_nested():
                 reply = state.router.dispatch(msg, ctx)
         except Exception:
-            log.exception("handler failed for message %s", msg.dedupe_key)
+            log.exception("handler failed for message %s", msg.dedupe_key, extra={"msg_key": msg.dedupe_key})
+            state.metrics.inc("tongxin_handler_errors_total", "handler exceptions")
             reply = texts.ERROR
             row.status = "error"
         row.reply = reply or ""
+        if deferred and row.reply:
+            outbox_svc.enqueue(session, msg.openid, "reply", row.reply, now=now, sandbox=state.settings.sandbox)
         session.commit()
+        state.metrics.inc("tongxin_inbound_total", "inbound messages by outcome", outcome=row.status)
+        if "routed_to" in ctx.notes:
+            state.metrics.inc("tongxin_routing_decisions_total", "requests by routed branch",
+                              branch=ctx.notes["routed_to"])
         return row.reply
+
+
+def replay_spool(state: WebhookState) -> dict:
+    """Store what was spooled while the database was down; each message once (dedupe)."""
+    if state.spool is None:
+        return {"files": 0, "replayed": 0, "duplicates": 0}
+    files = state.spool.take()
+    replayed = duplicates = 0
+    for path in files:
+        for record in state.spool.read(path):
+            msg = to_inbound(record["raw"])
+            before = state.metrics.value("tongxin_inbound_total", outcome="retry")
+            process_message(state, msg, now=state.clock(), deferred=True)
+            if state.metrics.value("tongxin_inbound_total", outcome="retry") > before:
+                duplicates += 1
+            else:
+                replayed += 1
+        path.unlink()
+    return {"files": len(files), "replayed": replayed, "duplicates": duplicates}
 
 
 def make_blueprint(state: WebhookState) -> Blueprint:
@@ -77,6 +129,14 @@ def make_blueprint(state: WebhookState) -> Blueprint:
 
     @bp.post("/wechat")
     def receive() -> Response:
+        started = time.perf_counter()
+        resp = _receive()
+        state.metrics.observe("tongxin_webhook_seconds", time.perf_counter() - started, "webhook latency")
+        state.metrics.inc("tongxin_webhook_requests_total", "webhook requests by HTTP status",
+                          status=str(resp.status_code))
+        return resp
+
+    def _receive() -> Response:
         limit = settings.webhook.max_body_bytes
         if (request.content_length or 0) > limit:
             return Response("body too large", status=413, mimetype="text/plain")
@@ -108,3 +168,35 @@ def make_blueprint(state: WebhookState) -> Blueprint:
         return Response(xml, mimetype="application/xml")
 
     return bp
+
+
+def build_state(settings: Settings, *, clock: Callable = utcnow, session_factory=None) -> WebhookState:
+    """Wire what the webhook needs once per process: database, router, routing rules, crypto, spool."""
+    from handlers.registry import build_router
+    from models.db import create_schema, make_engine, make_session_factory
+    from services.routing_setup import load_routing
+    if session_factory is None:
+        engine = make_engine(settings.database_url)
+        create_schema(engine)
+        session_factory = make_session_factory(engine)
+    return WebhookState(settings=settings, session_factory=session_factory, router=build_router(),
+                        rules=load_routing(settings), crypto=make_crypto(settings), clock=clock,
+                        spool=Spool(Path(settings.var_dir) / "spool"))
+
+
+def start_spool_replayer(state: WebhookState, interval: float = 30.0) -> None:
+    """A daemon thread per process: replay the spool at start-up and then every `interval` seconds."""
+    import threading
+
+    def loop() -> None:
+        while True:
+            try:
+                if state.spool.pending():
+                    log.info("spool replay: %s", replay_spool(state))
+            except OperationalError:
+                pass  # still down; try again later
+            except Exception:
+                log.exception("spool replay failed")
+            time.sleep(interval)
+
+    threading.Thread(target=loop, name="spool-replayer", daemon=True).start()

@@ -46,3 +46,11 @@ def create_schema(engine: Engine) -> None:
 def drop_schema(engine: Engine) -> None:
     import models.all  # noqa: F401
     Base.metadata.drop_all(engine)
+
+
+def schema_status(session: Session) -> str:
+    """'current' when every model table exists in the database, else 'behind'."""
+    from sqlalchemy import inspect
+    import models.all  # noqa: F401
+    existing = set(inspect(session.connection()).get_table_names())
+    return "current" if set(Base.metadata.tables) <= existing else "behind"

@@ -27,10 +27,15 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
     wechat_msgid: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]  # a 'sending' row whose lease expired is retried
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str | None] = mapped_column(String(16))  # custom or template, once sent
 
     def to_dict(self) -> dict:
         return {"id": self.id, "to": self.to_openid, "kind": self.kind, "text": self.text,
-                "status": self.status, "created_at": self.created_at.isoformat()}
+                "status": self.status, "created_at": self.created_at.isoformat(),
+                "attempts": self.attempts, "last_error": self.last_error, "channel": self.channel,
+                "wechat_msgid": self.wechat_msgid, "sent_at": self.sent_at.isoformat() if self.sent_at else None}
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.kind} -> {self.to_openid} {self.status}>"

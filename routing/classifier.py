@@ -59,30 +59,39 @@ def _find_tail(text: str, pos: int, tail: tuple[str, ...], gap: int) -> list[tup
 
 def _raw_matches(text: str, rules: Rules) -> list[_Match]:
     found = []
-    index, gap, n = rules.index, rules.phrase_gap, len(text)
-    for i, ch in enumerate(text):
-        heads = index.get(ch)
-        if heads is None:
+    get, gap, n = rules.index.get, rules.phrase_gap, len(text)
+    for i in range(n):
+        pair, single = get(text[i:i + 2]), get(text[i])
+        if pair is None and single is None:
             continue
-        for head, entries in heads:
-            if not text.startswith(head, i):
+        for heads in (pair, single):
+            if heads is None:
                 continue
-            end = i + len(head)
-            if (_ascii_edge(head[0]) and i and _ascii_edge(text[i - 1])) or \
-                    (_ascii_edge(head[-1]) and end < n and _ascii_edge(text[end])):
-                continue
-            for entry in entries:
-                if not entry.tail:
-                    found.append(_Match(i, end, ((i, end),), entry))
+            for head, entries in heads:
+                if len(head) > 2 and not text.startswith(head, i):
                     continue
-                segs = _find_tail(text, end, entry.tail, gap)
-                if segs:
-                    found.append(_Match(i, segs[-1][1], ((i, end), *segs), entry))
+                end = i + len(head)
+                if (_ascii_edge(head[0]) and i and _ascii_edge(text[i - 1])) or \
+                        (_ascii_edge(head[-1]) and end < n and _ascii_edge(text[end])):
+                    continue
+                for entry in entries:
+                    if not entry.tail:
+                        found.append(_Match(i, end, ((i, end),), entry))
+                        continue
+                    segs = _find_tail(text, end, entry.tail, gap)
+                    if segs:
+                        found.append(_Match(i, segs[-1][1], ((i, end), *segs), entry))
     return found
 
 
-def _token_matches(text: str, rules: Rules) -> list[_Match]:
+def _token_matches(text: str, rules: Rules, raw: list[_Match]) -> list[_Match]:
+    """Token-only keywords; jieba runs only if a gate char stands outside every raw match."""
     if not rules.token_entries or rules.token_gate.isdisjoint(text):
+        return []
+    covered = set()
+    for m in raw:
+        covered.update(range(m.start, m.end))
+    if all(i in covered for i, ch in enumerate(text) if ch in rules.token_gate):
         return []
     found, pos = [], 0
     for tok in cut(text):
@@ -95,11 +104,20 @@ def _token_matches(text: str, rules: Rules) -> list[_Match]:
 
 def _drop_contained(matches: list[_Match]) -> list[_Match]:
     """Longest match wins: drop a match whose literal part lies inside a longer one."""
-    segs = [(s, e, k) for k, m in enumerate(matches) for s, e in m.segs]
+    if len(matches) < 2:
+        return matches
+    segs = [(s, e, e - s, k) for k, m in enumerate(matches) for s, e in m.segs]
     keep = []
     for k, m in enumerate(matches):
-        inside = any(s2 <= s and e <= e2 and e2 - s2 > e - s and k2 != k
-                     for s, e in m.segs for s2, e2, k2 in segs)
+        inside = False
+        for s, e in m.segs:
+            size = e - s
+            for s2, e2, size2, k2 in segs:
+                if size2 > size and s2 <= s and e <= e2 and k2 != k:
+                    inside = True
+                    break
+            if inside:
+                break
         if not inside:
             keep.append(m)
     return keep
@@ -120,44 +138,62 @@ def _drop_negated(text: str, matches: list[_Match], rules: Rules) -> list[_Match
 
 
 def _apply_tie_rules(matches: list[_Match], rules: Rules) -> list[_Match]:
+    classes: dict[str, set[str]] = {}
+    for m in matches:
+        if m.entry.cls:
+            classes.setdefault(m.entry.cls, set()).add(m.entry.branch)
     for rule in rules.tie_rules:
-        holders = {m.entry.branch for m in matches if m.entry.cls == rule.when_class}
-        if not holders:
-            continue
-        if rule.unless_class and any(m.entry.cls == rule.unless_class for m in matches):
+        holders = classes.get(rule.when_class)
+        if not holders or (rule.unless_class and rule.unless_class in classes):
             continue
         if rule.drop_class:
+            if rule.drop_class not in classes:
+                continue
             matches = [m for m in matches if not (m.entry.cls == rule.drop_class and m.entry.branch not in holders)]
+            left = {m.entry.branch for m in matches if m.entry.cls == rule.drop_class}
         else:
+            if rule.move_class not in classes:
+                continue
             for m in matches:
                 if m.entry.cls == rule.move_class:
                     m.entry = replace(m.entry, branch=rule.to)
+            left = {rule.to}
+        if left:
+            classes[rule.drop_class or rule.move_class] = left
+        else:
+            classes.pop(rule.drop_class or rule.move_class, None)
     return matches
 
 
 def _training_bonus(text: str, matches: list[_Match], rules: Rules) -> None:
-    """The subject right before a training marker (护理|培训) gets a bonus."""
+    """Training goes to its subject: the keyword naming it (护理培训), else the
+    nearest non-department keyword right before or after the marker."""
     if rules.training is None or not rules.training_bonus:
         return
+    win = rules.training_window
     for marker in rules.training.finditer(text):
         p, q = marker.span()
-        best = None
+        best, best_gap = None, win + 1
         for m in matches:
             if m.entry.branch == TRIAGE:
                 continue
-            if m.start < p and m.end >= q:          # the keyword names it: 护理培训
-                best = m
+            if m.start < p and m.end >= q:
+                best, best_gap = m, -1
                 break
-            if m.end <= p and p - m.end <= rules.training_window and " " not in text[m.end:p] \
-                    and (best is None or m.end > best.end):
-                best = m
+            if m.entry.cls and m.entry.cls == rules.training_skip_class:   # the trainer, not the subject
+                continue
+            gap = p - m.end if m.end <= p else m.start - q if m.start >= q else win + 1
+            between = text[m.end:p] if m.end <= p else text[q:m.start]
+            if gap < best_gap and " " not in between:
+                best, best_gap = m, gap
         if best is not None:
             best.bonus = rules.training_bonus
 
 
 def find_matches(text: str, rules: Rules) -> list[_Match]:
     """All effective keyword matches of normalized `text`, after negation and tie rules."""
-    matches = _drop_contained(_raw_matches(text, rules) + _token_matches(text, rules))
+    raw = _raw_matches(text, rules)
+    matches = _drop_contained(raw + _token_matches(text, rules, raw))
     matches = _apply_tie_rules(_drop_negated(text, matches, rules), rules)
     _training_bonus(text, matches, rules)
     return matches
@@ -203,8 +239,8 @@ def _abstain(norm: str, best: str, top: float, second: float, rules: Rules) -> b
         return True
     if top - second < rules.min_margin or second > rules.max_ratio * top:
         return True
-    if second >= rules.split_ratio * top and any(c in norm for c in rules.split_cues):
+    if rules.split_cues and second >= rules.split_ratio * top and rules.split_cues.search(norm):
         return True
-    if any(c in norm for c in rules.courtesy) and not any(c in norm for c in rules.request_cues):
+    if rules.courtesy and rules.courtesy.search(norm) and not (rules.request_cues and rules.request_cues.search(norm)):
         return True
     return False

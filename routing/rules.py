@@ -58,7 +58,7 @@ class Rules:
     """Precompiled routing rules. Build with load_rules(); never mutate."""
     branches: tuple[str, ...]
     names: Mapping[str, str]
-    index: Mapping[str, tuple[tuple[str, tuple[Entry, ...]], ...]]  # first char -> heads, longest first
+    index: Mapping[str, tuple[tuple[str, tuple[Entry, ...]], ...]]  # first 2 chars -> heads, longest first
     token_entries: Mapping[str, tuple[Entry, ...]]                  # matched on jieba tokens only
     token_gate: frozenset[str]
     branch_words: Mapping[str, frozenset[str]]
@@ -72,10 +72,11 @@ class Rules:
     training: re.Pattern | None
     training_window: int
     training_bonus: float
-    split_cues: tuple[str, ...]
+    training_skip_class: str | None
+    split_cues: re.Pattern | None
     split_ratio: float
-    courtesy: tuple[str, ...]
-    request_cues: tuple[str, ...]
+    courtesy: re.Pattern | None
+    request_cues: re.Pattern | None
     tie_rules: tuple[TieRule, ...]
     stopwords: frozenset[str]
 
@@ -227,11 +228,11 @@ def _assemble(data, th, names, branch_words, heads, classes) -> Rules:
     tokens: dict[str, list[Entry]] = {}
     for head, entry, token in heads:
         (tokens if token else raw).setdefault(head, []).append(entry)
-    index: dict[str, list] = {}
+    index: dict[str, list] = {}   # keyed by the first two chars (one for 1-char heads)
     for head in sorted(raw, key=len, reverse=True):
-        index.setdefault(head[0], []).append((head, tuple(raw[head])))
+        index.setdefault(head[:2], []).append((head, tuple(raw[head])))
     neg = _section(data, "negation", {"cues", "not_after", "window"})
-    tr = _section(data, "training", {"markers", "window", "bonus"})
+    tr = _section(data, "training", {"markers", "window", "bonus", "skip_class"})
     sp = _section(data, "split", {"cues", "ratio"})
     co = _section(data, "courtesy", {"words", "request_cues"})
     lists = {}
@@ -242,7 +243,7 @@ def _assemble(data, th, names, branch_words, heads, classes) -> Rules:
     stop = _words(data["stopwords"], "stopwords") if "stopwords" in data else ()
     return Rules(
         branches=BRANCHES, names=MappingProxyType(names),
-        index=MappingProxyType({k: tuple(v) for k, v in index.items()}),
+        index={k: tuple(v) for k, v in index.items()},  # plain dict: hot path, never mutated
         token_entries=MappingProxyType({k: tuple(v) for k, v in tokens.items()}),
         token_gate=frozenset(w[0] for w in tokens),
         branch_words=MappingProxyType(branch_words),
@@ -254,9 +255,11 @@ def _assemble(data, th, names, branch_words, heads, classes) -> Rules:
         training=_cue_pattern(lists["training.markers"]),
         training_window=int(_number(tr.get("window", 3), "training.window", "window", 0, 20)),
         training_bonus=_number(tr.get("bonus", 0.0), "training.bonus", "bonus", 0, 100),
-        split_cues=lists["split.cues"],
+        training_skip_class=str(tr["skip_class"]) if tr.get("skip_class") else None,
+        split_cues=_cue_pattern(lists["split.cues"]),
         split_ratio=_number(sp.get("ratio", 1.0), "split.ratio", "ratio", 0, 1),
-        courtesy=lists["courtesy.words"], request_cues=lists["courtesy.request_cues"],
+        courtesy=_cue_pattern(lists["courtesy.words"]),
+        request_cues=_cue_pattern(lists["courtesy.request_cues"]),
         tie_rules=_tie_rules(data.get("tie_rules", []), classes),
         stopwords=frozenset(stop),
     )

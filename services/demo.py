@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from core.settings import Settings
 from models.org import Invite, Person, Unit
-from services import org, people
+from services import demo_data, org, people
 
 DEMO_NAMES = ["张书记", "李书记", "王书记", "赵书记", "刘书记", "陈书记", "杨书记", "黄书记", "周书记", "吴书记"]
 
@@ -21,8 +21,9 @@ def _person(session, openid: str, name: str, now: datetime, **fields) -> Person:
     return person
 
 
-def seed(session, settings: Settings, *, now: datetime) -> dict:
-    """Idempotent: demo office clerk, a secretary per branch, a member per unit, unit invite codes."""
+def seed(session, settings: Settings, *, now: datetime, requests: bool = False) -> dict:
+    """Idempotent: demo office clerk, a secretary per branch, a member per unit, unit invite codes;
+    with `requests`, also a month of requests for the console (services.demo_data)."""
     invites = []
     for conf in settings.consortia:
         cons = org.consortium_by_code(session, conf.code)
@@ -43,7 +44,10 @@ def seed(session, settings: Settings, *, now: datetime) -> dict:
                                               ttl_days=365)
             invites.append({"unit": u.code, "name": u.name, "code": invite.code})
     session.flush()
-    return {"people": session.query(Person).filter(Person.openid.like("demo-%")).count(), "invites": invites}
+    added = sum(demo_data.seed_requests(session, org.consortium_by_code(session, c.code).id, now=now,
+                                        tz=settings.tz) for c in settings.consortia) if requests else 0
+    return {"people": session.query(Person).filter(Person.openid.like("demo-%")).count(), "invites": invites,
+            "requests": added}
 
 
 def demo_invites(session, *, now: datetime) -> list[dict]:

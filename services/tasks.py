@@ -139,7 +139,7 @@ def accept(session: Session, person: Person, number: str, *, now: datetime, sand
     return task
 
 
-def _move(session: Session, task: Task, actor: Person, branch: Branch | None, *, action: str,
+def _move(session: Session, task: Task, actor: Person | None, branch: Branch | None, *, action: str,
           note: str | None, now: datetime, sandbox: bool) -> None:
     """Send the task to `branch` (None = back to the office) and tell whoever now owns it."""
     old_status, old_branch = task.status, task.branch
@@ -150,10 +150,10 @@ def _move(session: Session, task: Task, actor: Person, branch: Branch | None, *,
            from_branch=old_branch.code if old_branch else None, note=note)
     if branch is not None and old_branch is not None and old_branch.id != branch.id:
         session.add(RoutingCorrection(task_id=task.id, text=task.text, from_branch=old_branch.code,
-                                      to_branch=branch.code, actor_id=actor.id, created_at=now))
+                                      to_branch=branch.code, actor_id=actor.id if actor else None, created_at=now))
     elif branch is not None and old_branch is None:
         session.add(RoutingCorrection(task_id=task.id, text=task.text, from_branch="triage",
-                                      to_branch=branch.code, actor_id=actor.id, created_at=now))
+                                      to_branch=branch.code, actor_id=actor.id if actor else None, created_at=now))
     if branch is None:
         _queue(session, org.office_staff(session, task.consortium_id), "task_new",
                notices.TASK_RETURNED.format(number=task.number, branch=old_branch.name if old_branch else "",
@@ -167,10 +167,10 @@ def _move(session: Session, task: Task, actor: Person, branch: Branch | None, *,
                        now=now, sandbox=sandbox, payload={"task": task.number})
 
 
-def _target_branch(session: Session, person: Person, name: str) -> Branch:
+def _target_branch(session: Session, consortium_id: int, name: str) -> Branch:
     if not name:
         raise TaskError("branch_missing")
-    branch = org.find_branch(session, person.consortium_id, name)
+    branch = org.find_branch(session, consortium_id, name)
     if branch is None:
         raise TaskError("unknown_branch", name=name)
     return branch
@@ -180,7 +180,7 @@ def transfer(session: Session, person: Person, number: str, branch_name: str, re
              now: datetime, sandbox: bool) -> Task:
     task = get_task(session, number, person.consortium_id)
     _require_branch_staff(person, task)
-    branch = _target_branch(session, person, branch_name)
+    branch = _target_branch(session, person.consortium_id, branch_name)
     if not reason:
         raise TaskError("reason_missing", number=task.number)
     if branch.id == task.branch_id:
@@ -199,11 +199,14 @@ def return_to_office(session: Session, person: Person, number: str, reason: str,
     return task
 
 
-def assign(session: Session, person: Person, number: str, branch_name: str, *, now: datetime,
-           sandbox: bool, note: str | None = None) -> Task:
-    """The office puts a task (usually from triage) on a branch; a move between branches is a correction."""
-    task = get_task(session, number, person.consortium_id)
-    branch = _target_branch(session, person, branch_name)
+def assign(session: Session, person: Person | None, number: str, branch_name: str, *, now: datetime,
+           sandbox: bool, note: str | None = None, consortium_id: int | None = None) -> Task:
+    """The office puts a task (usually from triage) on a branch; a move between branches is a correction.
+
+    `person` None is the web console: pass `consortium_id`; the note names the console user."""
+    cons_id = person.consortium_id if person is not None else consortium_id
+    task = get_task(session, number, cons_id)
+    branch = _target_branch(session, cons_id, branch_name)
     if branch.id == task.branch_id:
         raise TaskError("same_branch", branch=branch.name)
     _move(session, task, person, branch, action="assigned", note=note, now=now, sandbox=sandbox)

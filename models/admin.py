@@ -1,0 +1,45 @@
+"""Console accounts of the committee office and their login attempts (for the rate limit)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, intpk, str64
+
+ADMIN_ROLES = ("office", "viewer")
+
+
+class AdminAccount(Base):
+    """A web console login; `office` may change things, `viewer` only reads."""
+    __tablename__ = "admin_accounts"
+    id: Mapped[intpk]
+    username: Mapped[str64] = mapped_column(unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]
+    disabled: Mapped[bool] = mapped_column(default=False)
+
+    @property
+    def can_write(self) -> bool:
+        return self.role == "office" and not self.disabled
+
+    def __repr__(self) -> str:
+        return f"<AdminAccount {self.username} {self.role}>"
+
+
+class LoginAttempt(Base):
+    """One console login attempt; failures within a window lock the username and the IP."""
+    __tablename__ = "admin_login_attempts"
+    __table_args__ = (Index("ix_admin_login_user_at", "username", "created_at"),
+                      Index("ix_admin_login_ip_at", "ip", "created_at"))
+    id: Mapped[intpk]
+    username: Mapped[str64]
+    ip: Mapped[str64]
+    ok: Mapped[bool]
+    created_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"<LoginAttempt {self.username} {self.ip} {'ok' if self.ok else 'fail'}>"

@@ -1,0 +1,293 @@
+"""Routing engine: normalization, tie rules, abstention, rules validation, tools."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import opencc
+import pytest
+
+import routing
+from routing import RulesError, classify, evaluate, load_rules, normalize, suggest_keywords
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV_SET = Path(__file__).resolve().parents[2] / "shared/data/routing-dev.jsonl"
+
+
+@pytest.fixture(scope="module")
+def rules():
+    routing.init_segmenter(ROOT / "routing/userdict.txt", ROOT / "var")
+    return load_rules(ROOT / "routing/rules.yaml")
+
+
+def route(text, rules):
+    return classify(text, rules).branch
+
+
+# --- tie rules (routing-rules.md) ---------------------------------------------
+
+@pytest.mark.parametrize("text, branch", [
+    ("请眼科专家来义诊", "eye_ent"),
+    ("想办一次义诊", "public_health"),
+    ("三八节想请妇科来村里义诊", "maternal"),
+    ("重阳节想搞个义诊活动，县医院能派人吗", "public_health"),
+])
+def test_named_specialty_beats_generic_activity(rules, text, branch):
+    assert route(text, rules) == branch
+
+
+@pytest.mark.parametrize("text, branch", [
+    ("想给卫生院护士办一次护理培训", "nursing"),
+    ("村医急救培训什么时候开班", "emergency"),
+    ("想请县医院安排一次超声操作培训", "medtech"),
+    ("想请县医院的同志给支部党员上一次党课", "admin"),
+    ("请护理部派人培训一下急救技能", "emergency"),
+])
+def test_training_goes_to_its_subject(rules, text, branch):
+    assert route(text, rules) == branch
+
+
+@pytest.mark.parametrize("text, branch", [
+    ("彩超图像质量差，参数怎么调", "medtech"),
+    ("生化分析仪定标以后结果还是偏高", "medtech"),
+    ("彩超坏了开不了机", "logistics"),
+    ("DR机一开机就报故障，请派工程师", "logistics"),
+    ("胎心监护仪不会操作，图形也看不懂", "maternal"),
+    ("胎心监护仪屏幕不亮了，能派人来修吗", "logistics"),
+    ("检验科的电脑连不上网", "logistics"),
+])
+def test_equipment_operation_versus_repair(rules, text, branch):
+    assert route(text, rules) == branch
+
+
+@pytest.mark.parametrize("text, branch", [
+    ("糖尿病患者的随访管理怎么做", "public_health"),
+    ("高血压病人规范管理率一直上不去", "public_health"),
+    ("糖尿病人血糖控制不好，请帮忙调整方案", "internal"),
+    ("家庭医生随访发现血压降不下来，请心内科调整用药", "internal"),
+])
+def test_chronic_management_versus_treatment(rules, text, branch):
+    assert route(text, rules) == branch
+
+
+@pytest.mark.parametrize("text, branch", [
+    ("车祸伤员现场怎么急救、怎么转运", "emergency"),
+    ("车祸伤员股骨骨折，需要安排手术", "surgery"),
+    ("外伤出血不止，现场怎么止血包扎", "emergency"),
+])
+def test_trauma_first_aid_versus_operation(rules, text, branch):
+    assert route(text, rules) == branch
+
+
+# --- normalization and robustness ---------------------------------------------
+
+def test_normalize_folds_variants():
+    assert normalize("ＤＲ機今天報錯！！😀👍🏻　請派人") == "dr机今天报错 请派人"
+    assert normalize("  B超机坏了……怎么办?  ") == "b超机坏了 怎么办"
+    assert normalize("") == ""
+
+
+def test_traditional_routes_exactly_as_simplified_on_dev_lines(rules):
+    if not DEV_SET.exists():
+        pytest.skip("dev set absent")
+    s2t, t2s = opencc.OpenCC("s2t"), opencc.OpenCC("t2s")
+    lines = [json.loads(line)["text"] for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    traditional = [t for t in lines if t2s.convert(t) != t]
+    assert len(traditional) >= 5
+    for text in traditional:
+        assert classify(text, rules) == classify(t2s.convert(text), rules), text
+    for text in lines:                       # and every line converted to traditional
+        assert route(s2t.convert(text), rules) == route(text, rules), text
+
+
+@pytest.mark.parametrize("simplified", [
+    "护理部能不能派人来指导压疮换药",
+    "心电图室能不能帮忙远程判读",
+    "医共体党费交到哪个账户",
+    "卫生院的发电机打不着火，急需电工",
+    "孕产妇高危筛查请产科来培训",
+])
+def test_own_traditional_text(rules, simplified):
+    traditional = opencc.OpenCC("s2t").convert(simplified)
+    assert traditional != simplified
+    assert classify(traditional, rules) == classify(simplified, rules)
+    assert route(traditional, rules) != "triage"
+
+
+def test_mixed_traditional_and_full_width(rules):
+    assert route("醫共體的ＣＴ片子能遠程診斷嗎", rules) == "medtech"
+    assert route("護理部　派人來指導一下造口護理🙏🙏", rules) == "nursing"
+
+
+def test_emoji_and_full_width_do_not_change_the_route(rules):
+    plain = classify("DR机报错了，请派人来修", rules)
+    noisy = classify("ＤＲ机报错了😭😭，请派人来修！！🔧", rules)
+    assert plain == noisy and plain.branch == "logistics"
+
+
+def test_negated_equipment_fault_is_not_logistics(rules):
+    assert route("不是设备坏了，是不会用", rules) != "logistics"
+    assert route("彩超不是坏了，是大家不会用", rules) == "medtech"
+    assert route("是不是网络断了，系统登不上", rules) == "logistics"   # a question, not a negation
+
+
+@pytest.mark.parametrize("text", ["", "   ", "你好", "老师您好！", "谢谢！辛苦了", "测试一下", "👍👍", "在吗？",
+                                  "收到，谢谢", "想咨询个事", "有点事想请你们帮忙", "谢谢眼科老师，上次的病人恢复得很好"])
+def test_greetings_thanks_empty_and_vague_go_to_triage(rules, text):
+    assert route(text, rules) == "triage"
+
+
+def test_out_of_scope_goes_to_triage(rules):
+    assert route("想开展针灸推拿，请中医科来带教", rules) == "triage"
+    assert route("医保报销比例是多少", rules) == "triage"
+
+
+def test_two_topics(rules):
+    assert route("卫生院B超机坏了，另外想派两个护士去进修，分别找谁", rules) == "triage"
+    assert route("想请骨科和眼科一起来义诊", rules) == "triage"
+    assert route("产后复查和新生儿黄疸的问题想请产科指导", rules) == "maternal"
+
+
+@pytest.mark.parametrize("text, branch", [
+    ("娃儿高烧抽筋了，咋整", "maternal"),
+    ("老人家眼睛看东西雾蒙蒙的", "eye_ent"),
+    ("院里电脑老是死机，信息科能来看看不", "logistics"),
+    ("有人喝了百草枯，要不要马上送过去", "emergency"),
+    ("想在村里搞个防溺水的健康宣传", "public_health"),
+    ("我们的DR拍腰椎侧位老是拍不好，摆位有啥技巧", "medtech"),
+    ("肩周炎打封闭没效果，骨科还有啥办法", "surgery"),
+    ("失能老人的居家护理家属要学些啥", "nursing"),
+    ("支部书记培训班在哪报名", "admin"),
+    ("COPD病人家里用制氧机，吸氧浓度多少合适", "internal"),
+    ("小孩中耳炎老流脓", "eye_ent"),
+    ("狂犬疫苗第三针晚打了一周还有效吗", "public_health"),
+])
+def test_colloquial_cases(rules, text, branch):
+    assert route(text, rules) == branch
+
+
+def test_long_input_is_capped(rules):
+    decision = classify("眼科" + "啊" * 20000, rules)
+    assert decision.branch == "eye_ent"
+
+
+# --- explainability and contract -----------------------------------------------
+
+def test_decision_explains_itself_and_to_dict_is_json(rules):
+    decision = classify("请眼科来看看白内障的老人", rules)
+    data = decision.to_dict()
+    assert set(data) == {"branch", "confidence", "keywords", "runner_up"}
+    assert data["branch"] == "eye_ent" and 0 < data["confidence"] <= 1
+    assert {k["word"] for k in data["keywords"]} >= {"眼科", "白内障"}
+    assert all(set(k) == {"word", "weight"} and isinstance(k["weight"], float) for k in data["keywords"])
+    assert json.loads(json.dumps(data, ensure_ascii=False)) == data
+    with pytest.raises(AttributeError):
+        decision.branch = "admin"
+
+
+def test_triage_decision_names_the_candidates(rules):
+    decision = classify("想请骨科和眼科一起来义诊", rules)
+    assert decision.branch == "triage" and decision.runner_up in {"surgery", "eye_ent"}
+    assert {w for w, _ in decision.keywords} >= {"骨科", "眼科"}
+
+
+def test_init_segmenter_is_idempotent(rules, tmp_path):
+    import jieba
+
+    first_dir = jieba.dt.tmp_dir                       # whichever call came first in this process
+    routing.init_segmenter(None, tmp_path)            # a later call: no-op
+    assert jieba.dt.tmp_dir == first_dir and Path(first_dir) != tmp_path
+    assert not list(tmp_path.iterdir())
+
+
+# --- rules file validation ------------------------------------------------------
+
+def _broken(tmp_path, mutate):
+    import yaml
+
+    data = yaml.safe_load((ROOT / "routing/rules.yaml").read_text(encoding="utf-8"))
+    mutate(data)
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("mutate, key", [
+    (lambda d: d["branches"]["eye_ent"]["keywords"][3].__setitem__("weight", "x"),
+     'branches.eye_ent.keywords[3]: weight must be a number, got "x"'),
+    (lambda d: d["branches"].pop("logistics"), 'branches: missing branch "logistics"'),
+    (lambda d: d["branches"].__setitem__("pharmacy", {"keywords": []}), "branches.pharmacy: unknown branch"),
+    (lambda d: d["thresholds"].__setitem__("max_ratio", 2), "thresholds.max_ratio"),
+    (lambda d: d["tie_rules"][0].__setitem__("when_class", "nope"), "tie_rules[0].when_class: unknown keyword class"),
+    (lambda d: d["branches"]["admin"]["keywords"][0]["words"].append(None), "branches.admin.keywords[0].words["),
+    (lambda d: d.__setitem__("colour", 1), "colour: unknown key"),
+])
+def test_broken_rules_name_the_key(tmp_path, mutate, key):
+    with pytest.raises(RulesError) as info:
+        load_rules(_broken(tmp_path, mutate))
+    assert str(info.value).startswith("routing rules: ")
+    assert key in str(info.value)
+
+
+def test_unreadable_rules_file(tmp_path):
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("branches: [unclosed", encoding="utf-8")
+    with pytest.raises(RulesError, match="not valid YAML"):
+        load_rules(bad)
+    with pytest.raises(RulesError, match="cannot read"):
+        load_rules(tmp_path / "missing.yaml")
+
+
+def test_editing_a_keyword_needs_no_code_change(tmp_path, rules):
+    assert route("盆底康复怎么开展", rules) == "triage"
+    path = _broken(tmp_path, lambda d: d["branches"]["maternal"]["keywords"].append({"weight": 3, "words": ["盆底康复"]}))
+    assert route("盆底康复怎么开展", load_rules(path)) == "maternal"
+
+
+# --- evaluate and suggest ---------------------------------------------------------
+
+def test_evaluate_figures_on_a_tiny_set(rules):
+    records = [
+        {"id": "a", "text": "请眼科来看看白内障", "label": "eye_ent"},     # right branch
+        {"id": "b", "text": "你好", "label": "triage"},                   # right triage
+        {"id": "c", "text": "骨科手术能下乡做吗", "label": "eye_ent"},     # wrong branch
+        {"id": "d", "text": "有点事想问问", "label": "internal"},           # abstained
+    ]
+    res = evaluate(records, rules)
+    assert res["total"] == 4 and res["accuracy"] == 0.5
+    assert res["misroute_rate"] == 0.5          # 1 wrong of 2 branch answers
+    assert res["coverage"] == 0.6667            # 2 of 3 branch-labeled answered with a branch
+    assert res["triage_recall"] == 1.0
+    assert res["confusion"] == {"eye_ent": {"eye_ent": 1, "surgery": 1}, "triage": {"triage": 1},
+                                "internal": {"triage": 1}}
+    assert [(e["id"], e["predicted"]) for e in res["errors"]] == [("c", "surgery"), ("d", "triage")]
+    json.dumps(res)
+
+
+def test_suggest_keywords_finds_a_recurring_token(rules):
+    corrections = [("产后盆底康复训练怎么开展", "maternal"), ("盆底康复的仪器怎么选", "maternal"),
+                   ("想学盆底康复", "maternal"), ("请产科指导一下", "maternal"), ("你好", "triage")]
+    out = suggest_keywords(corrections, rules)
+    words = {row["word"]: row for row in out["maternal"]}
+    assert words["盆底"]["count"] == 3 and len(words["盆底"]["examples"]) == 3
+    assert "产科" not in words and "指导" not in words and "怎么" not in words
+    assert "triage" not in out                     # nothing recurs there
+    assert out["maternal"][0]["word"] == "盆底"    # sorted by count
+    assert suggest_keywords(corrections, rules, min_count=4) == {}
+    with pytest.raises(ValueError):
+        suggest_keywords([("x", "pharmacy")], rules)
+
+
+# --- the dev set meets the targets ------------------------------------------------
+
+def test_dev_set_meets_targets(rules):
+    if not DEV_SET.exists():
+        if os.environ.get("TONGXIN_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"dev set missing: {DEV_SET}")
+        pytest.skip("dev set absent")
+    records = [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    res = evaluate(records, rules)
+    assert res["misroute_rate"] <= 0.03, res["errors"]
+    assert res["coverage"] >= 0.90, res["errors"]
+    assert res["triage_recall"] >= 0.90, res["errors"]
