@@ -15,21 +15,27 @@ from core.clock import utcnow
 from core.settings import ConfigError, Settings, load_settings
 from handlers.webhook import build_state, make_blueprint, start_spool_replayer
 from models.db import create_schema, make_engine, make_session_factory
+from web.admin import make_admin
 from web.ops import make_ops
 from web.simulator import make_simulator
 
 log = logging.getLogger("tongxin")
 
 
-def create_app(settings: Settings | None = None, *, clock=None, background: bool = False) -> Flask:
-    """The web app. `background=True` (serve) also replays the spool now and every 30 s."""
+def create_app(settings: Settings | None = None, *, clock=None, background: bool = False,
+               intake: str = "sync") -> Flask:
+    """The web app. `background=True` (serve) also replays the spool now and every 30 s.
+
+    `intake` says where fast-lane requests become tasks: sync | thread | worker | off (handlers.webhook).
+    """
     settings = settings or load_settings()
-    state = build_state(settings, clock=clock or utcnow)
+    state = build_state(settings, clock=clock or utcnow, intake=intake)
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, JSON_AS_ASCII=False)
     app.extensions["tongxin"] = state
     app.register_blueprint(make_blueprint(state))
     app.register_blueprint(make_ops(state))
+    app.register_blueprint(make_admin(state))
     if settings.sandbox:
         app.register_blueprint(make_simulator(state))
     if background:
@@ -83,15 +89,21 @@ def cli() -> None:
 @click.option("--host", envvar="HOST", default="127.0.0.1", show_default=True)
 @click.option("--port", envvar="PORT", default=8000, type=int, show_default=True)
 @click.option("--workers", envvar="WEB_CONCURRENCY", default=2, type=int, show_default=True)
+@click.option("--threads", envvar="WEB_THREADS", default=8, type=int, show_default=True,
+              help="Threads per worker: requests in flight together share one commit.")
+@click.option("--intake", envvar="TONGXIN_INTAKE", default="thread", show_default=True,
+              type=click.Choice(["thread", "worker", "sync", "off"]),
+              help="Where a member's request becomes a task: a thread of each web worker, or `bot.py worker`.")
 @pass_env
-def serve(env: Env, host: str, port: int, workers: int) -> None:
+def serve(env: Env, host: str, port: int, workers: int, threads: int, intake: str) -> None:
     """Serve the webhook (and the sandbox simulator) with gunicorn."""
     from core.server import run_gunicorn
     settings = env.settings
     if settings.sandbox:
         click.echo(f"WARNING: sandbox mode (no WeChat credentials): token '{settings.wechat.token}', "
                    f"outbound messages are stored, not sent. Try http://{host}:{port}/simulator", err=True)
-    run_gunicorn(lambda: create_app(settings, background=True), host=host, port=port, workers=workers)
+    run_gunicorn(lambda: create_app(settings, background=True, intake=intake), host=host, port=port,
+                 workers=workers, threads=threads)
 
 
 @cli.command("init-db")

@@ -28,6 +28,8 @@ def rss_mib() -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dev", default=str(ROOT.parent / "shared/data/routing-dev.jsonl"))
+    parser.add_argument("--holdout", default=str(ROOT / "tests/data/routing-holdout.jsonl"),
+                        help="second, independently written labelled sample")
     parser.add_argument("--seconds", type=float, default=3.0, help="time budget of the throughput loop")
     args = parser.parse_args(argv)
 
@@ -64,6 +66,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"triage_recall {summary['triage_recall']:.4f}   (target >= 0.90)")
     for err in summary["errors"]:
         print(f"  miss {err['id']}: {err['label']} -> {err['predicted']}  {err['text'][:40]}")
+    holdout = Path(args.holdout)
+    if holdout.exists():
+        with open(holdout, encoding="utf-8") as fh:
+            h_summary = routing.evaluate([json.loads(line) for line in fh if line.strip()], rules)
+        print(f"holdout set: {holdout} ({h_summary['total']} messages)")
+        print(f"accuracy      {h_summary['accuracy']:.4f}")
+        print(f"misroute_rate {h_summary['misroute_rate']:.4f}   (target <= 0.03)")
+        print(f"coverage      {h_summary['coverage']:.4f}   (target >= 0.90)")
+        print(f"triage_recall {h_summary['triage_recall']:.4f}   (target >= 0.90)")
+        for err in h_summary["errors"]:
+            print(f"  miss {err['id']}: {err['label']} -> {err['predicted']}  {err['text'][:40]}")
     print(f"throughput    {rates[-1]:,.0f} messages/s best round, {rates[len(rates) // 2]:,.0f} median"
           f" (one core, warm, {len(rates)} rounds of {10 * len(texts)} calls)")
     print(f"start-up      {t_ready - t0:.3f} s (import + rules load {t_rules - t0:.3f} s, jieba init {t_ready - t_rules:.3f} s)")

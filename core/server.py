@@ -20,8 +20,9 @@ class _App(BaseApplication):
         return self._factory()
 
 
-def run_gunicorn(factory: Callable, *, host: str, port: int, workers: int, **options) -> None:
+def run_gunicorn(factory: Callable, *, host: str, port: int, workers: int, threads: int = 1, **options) -> None:
     """Each worker builds its own app (engine, routing dictionary) after the fork."""
-    opts = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "sync", "timeout": 30,
+    opts = {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
+            "worker_class": "gthread" if threads > 1 else "sync", "timeout": 30,
             "accesslog": None, "errorlog": "-", "loglevel": "info", **options}
     _App(factory, opts).run()

@@ -98,3 +98,38 @@ TASK_ERRORS = {
     "same_branch": "任务已在{branch}，无需转办。",
     "bad_score": "评分请用 1-5 的数字。",
 }
+
+# --- monthly reports (月报), 未报送 / 催报 / 通知 (handlers/reports.py) ----------------
+REPORT_FIELDS = (("activities", "结对活动", "次"), ("clinics", "义诊", "次"), ("clinic_people", "义诊服务", "人次"),
+                 ("trainings", "培训", "场"), ("lectures", "讲座", "场"), ("problems", "帮扶解决问题", "个"))
+REPORT_EXAMPLE = "结对活动3次，义诊2次服务126人次，培训4场，讲座1次，解决问题5个，其他：……"
+REPORT_GUIDE = ("请填写{branch}{period}工作月报（截止{deadline}）。\n请直接回复一条消息写明各项数字，例如：\n"
+                + REPORT_EXAMPLE + "\n没有开展的项目可以不写（记为 0），中文数字也可以。")
+REPORT_NOT_UNDERSTOOD = "没有从您的消息中识别出月报数字。请按这样的格式发送：\n" + REPORT_EXAMPLE
+REPORT_ECHO = "请核对{branch}{period}工作月报：\n{lines}\n{late}回复「确认」报送；如需修改，直接重新发送完整内容。"
+REPORT_LATE_NOTE = "（已过截止时间{deadline}，报送后将记为逾期）\n"
+REPORT_FILED = "已报送{branch}{period}工作月报{late}，谢谢！发送「月报 {code}」可随时查看。"
+REPORT_LATE_MARK = "（逾期报送）"
+REPORT_NO_DRAFT = "没有待确认的月报。发送「月报」开始填报。"
+REPORT_SHOW = "{branch}{period}工作月报（{filed_at} {who}报送{late}）：\n{lines}"
+REPORT_SHOW_TEXT = "\n原文：{text}"
+REPORT_NOT_FILED = "{branch}尚未报送{period}工作月报。发送「月报」开始填报。"
+REPORT_FUTURE = "{period}还没到，不能提前报送。发送「月报」填报当前月份。"
+REPORT_MISSING = "{period}工作月报未报送的支部（截止{deadline}，共{count}个）：\n{lines}\n发送「催报」一键提醒。"
+REPORT_MISSING_NONE = "{period}工作月报已全部报送。"
+REPORT_URGED = "已向 {count} 个支部发送催报：{names}。"
+REPORT_URGED_ALREADY = "今天已催报过、未重复发送：{names}。"
+REPORT_URGE_NONE = "{period}工作月报已全部报送，无需催报。"
+NOTICE_USAGE = ("请发送「通知 时间 内容」，例如：通知 2026-12-30 14:30 全体支部书记会议。\n"
+                "可在时间前写通知对象：书记（默认）、全体、成员单位、结对、党办。系统立即通知，并在 3 天前、1 小时前提醒。")
+NOTICE_PAST = "时间 {when} 已经过去，请写将来的时间。"
+NOTICE_OK = "已发布通知：{title}（{when}），已通知{audience} {count} 人。{reminders}"
+NOTICE_REMINDERS = "将于 {times} 再次提醒。"
+NOTICE_AUDIENCES = {"书记": "secretaries", "支部书记": "secretaries", "全体": "everyone", "成员单位": "members",
+                    "结对": "paired", "党办": "office"}
+NOTICE_AUDIENCE_NAMES = {"secretaries": "各支部书记", "everyone": "全体已绑定人员", "members": "成员单位人员",
+                         "paired": "结对支部和成员单位", "office": "党委办公室"}
+HELP["secretary"] += "\n· 月报 —— 填报本月工作月报（也可直接发「月报 内容」）\n· 月报 2026-11 —— 查看已报送的月报"
+HELP["office"] += ("\n· 未报送 —— 本期未报送月报的支部\n· 催报 —— 提醒未报送的支部（每天最多一次）"
+                   "\n· 通知 时间 内容 —— 发布会议/活动通知并按时提醒")
+HELP["admin"] = HELP["office"]

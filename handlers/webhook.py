@@ -37,6 +37,13 @@ class WebhookState:
     clock: Callable = utcnow
     metrics: Metrics = field(default_factory=Metrics)
     spool: Spool | None = None
+    fast_lane: Any = None  # handlers.fastlane.FastLane when enabled
+
+    def close(self) -> None:
+        """Stop background threads and close pooled connections (tests build many apps)."""
+        if self.fast_lane is not None:
+            self.fast_lane.writer.stop()
+        self.session_factory.kw["bind"].dispose()
 
 
 def make_crypto(settings: Settings) -> Crypto | None:
@@ -47,6 +54,12 @@ def make_crypto(settings: Settings) -> Crypto | None:
 def handle_message(state: WebhookState, msg: Inbound) -> str:
     """Store and answer; if the database is unreachable, spool the message and answer politely."""
     try:
+        if state.fast_lane is not None:
+            reply = state.fast_lane.try_handle(msg)
+            if reply is not None:
+                state.metrics.inc("tongxin_inbound_total", "inbound messages by outcome", outcome="fast_lane")
+                return reply
+            state.fast_lane.forget(msg.openid)
         return process_message(state, msg, now=state.clock())
     except OperationalError as exc:  # refused, gone, timed out: keep the message on disk instead
         if state.spool is None:
@@ -170,18 +183,62 @@ def make_blueprint(state: WebhookState) -> Blueprint:
     return bp
 
 
-def build_state(settings: Settings, *, clock: Callable = utcnow, session_factory=None) -> WebhookState:
-    """Wire what the webhook needs once per process: database, router, routing rules, crypto, spool."""
+def build_state(settings: Settings, *, clock: Callable = utcnow, intake: str = "sync") -> WebhookState:
+    """Wire what the webhook needs once per process: database, router, routing rules, crypto, spool.
+
+    intake: "sync" creates a fast-lane request's task right after its commit, in the request;
+    "thread" leaves it to a background thread of this process; "worker" to `python bot.py worker`;
+    "off" sends every message through the full path.
+    """
+    from handlers.fastlane import FastLane
     from handlers.registry import build_router
     from models.db import create_schema, make_engine, make_session_factory
     from services.routing_setup import load_routing
-    if session_factory is None:
-        engine = make_engine(settings.database_url)
-        create_schema(engine)
-        session_factory = make_session_factory(engine)
-    return WebhookState(settings=settings, session_factory=session_factory, router=build_router(),
-                        rules=load_routing(settings), crypto=make_crypto(settings), clock=clock,
-                        spool=Spool(Path(settings.var_dir) / "spool"))
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    state = WebhookState(settings=settings, session_factory=make_session_factory(engine), router=build_router(),
+                         rules=load_routing(settings), crypto=make_crypto(settings), clock=clock,
+                         spool=Spool(Path(settings.var_dir) / "spool"))
+    if intake != "off":
+        materializer = Materializer(state)
+        state.fast_lane = FastLane(settings, engine, state.rules, clock,
+                                   on_stored={"sync": materializer.run_once, "thread": materializer.wake}.get(intake))
+        if intake == "thread":
+            materializer.start()
+    return state
+
+
+class Materializer:
+    """Turns stored fast-lane requests into tasks (in the request, or in a background thread)."""
+
+    def __init__(self, state: WebhookState):
+        self.state = state
+        self._event = __import__("threading").Event()
+
+    def run_once(self) -> int:
+        from services import intake
+        return intake.materialize(self.state.session_factory, now=self.state.clock(),
+                                  sandbox=self.state.settings.sandbox)
+
+    def wake(self) -> None:
+        self._event.set()
+
+    def start(self) -> None:
+        import threading
+
+        def loop() -> None:
+            while True:
+                self._event.wait(2.0)
+                self._event.clear()
+                try:
+                    self.run_once()
+                except OperationalError:
+                    time.sleep(2.0)
+                except Exception:
+                    log.exception("materializer failed")
+                    time.sleep(2.0)
+
+        threading.Thread(target=loop, name="materializer", daemon=True).start()
 
 
 def start_spool_replayer(state: WebhookState, interval: float = 30.0) -> None:

@@ -26,6 +26,7 @@ class InboundMessage(Base):
     reply: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="stored")
     task_id: Mapped[int | None]
+    plan: Mapped[dict | None]  # fast lane: reserved task number and routing decision, until materialized
 
     def __repr__(self) -> str:
         return f"<InboundMessage {self.id} {self.openid} {self.msg_type}>"

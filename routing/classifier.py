@@ -137,6 +137,30 @@ def _drop_negated(text: str, matches: list[_Match], rules: Rules) -> list[_Match
     return [m for m in matches if not negated(m)]
 
 
+def _drop_evidence(text: str, matches: list[_Match], rules: Rules) -> list[_Match]:
+    """"B超提示胆囊结石", "拍片说是骨折": the test reports a finding; the request is
+    about the finding, so such keywords of `evidence.branches` do not count (other
+    words of the message still do: "B超显示图像不清楚" stays medtech)."""
+    if rules.evidence is None or not rules.evidence_branches:
+        return matches
+    win = rules.evidence_window
+
+    def reported(m: _Match) -> bool:
+        if m.entry.branch not in rules.evidence_branches:
+            return False
+        for pos in range(m.end, min(len(text), m.end + win + 1)):
+            if rules.evidence.match(text, pos):
+                return True
+            if text[pos] == " ":
+                return False
+        return False
+
+    flagged = [reported(m) for m in matches]
+    if not any(flagged):
+        return matches
+    return [m for m, f in zip(matches, flagged) if not f]
+
+
 def _apply_tie_rules(matches: list[_Match], rules: Rules) -> list[_Match]:
     classes: dict[str, set[str]] = {}
     for m in matches:
@@ -194,7 +218,8 @@ def find_matches(text: str, rules: Rules) -> list[_Match]:
     """All effective keyword matches of normalized `text`, after negation and tie rules."""
     raw = _raw_matches(text, rules)
     matches = _drop_contained(raw + _token_matches(text, rules, raw))
-    matches = _apply_tie_rules(_drop_negated(text, matches, rules), rules)
+    matches = _drop_evidence(text, _drop_negated(text, matches, rules), rules)
+    matches = _apply_tie_rules(matches, rules)
     _training_bonus(text, matches, rules)
     return matches
 

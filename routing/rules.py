@@ -21,7 +21,7 @@ from .normalize import normalize
 BRANCHES = ("admin", "internal", "surgery", "maternal", "nursing", "medtech",
             "eye_ent", "emergency", "public_health", "logistics")
 TRIAGE = "triage"
-_TOP_KEYS = {"version", "thresholds", "negation", "training", "split", "courtesy",
+_TOP_KEYS = {"version", "thresholds", "negation", "evidence", "training", "split", "courtesy",
              "tie_rules", "branches", "out_of_scope", "stopwords"}
 _THRESHOLDS = ("min_score", "min_margin", "max_ratio", "saturation", "phrase_gap")
 
@@ -79,6 +79,11 @@ class Rules:
     request_cues: re.Pattern | None
     tie_rules: tuple[TieRule, ...]
     stopwords: frozenset[str]
+    # "B超提示胆结石": a keyword of these branches right before an evidence cue reports
+    # a finding, not the request's topic; it does not count.
+    evidence: re.Pattern | None = None
+    evidence_window: int = 1
+    evidence_branches: frozenset[str] = frozenset()
 
 
 def _fail(key: str, problem: str):
@@ -232,11 +237,16 @@ def _assemble(data, th, names, branch_words, heads, classes) -> Rules:
     for head in sorted(raw, key=len, reverse=True):
         index.setdefault(head[:2], []).append((head, tuple(raw[head])))
     neg = _section(data, "negation", {"cues", "not_after", "window"})
+    ev = _section(data, "evidence", {"cues", "window", "branches"})
+    ev_branches = ev.get("branches", [])
+    if not isinstance(ev_branches, list) or any(b not in BRANCHES for b in ev_branches):
+        _fail("evidence.branches", f"expected a list of branch codes, got {_show(ev_branches)}")
     tr = _section(data, "training", {"markers", "window", "bonus", "skip_class"})
     sp = _section(data, "split", {"cues", "ratio"})
     co = _section(data, "courtesy", {"words", "request_cues"})
     lists = {}
     for key, sec, field in (("negation.cues", neg, "cues"), ("negation.not_after", neg, "not_after"),
+                            ("evidence.cues", ev, "cues"),
                             ("training.markers", tr, "markers"), ("split.cues", sp, "cues"),
                             ("courtesy.words", co, "words"), ("courtesy.request_cues", co, "request_cues")):
         lists[key] = _words(sec[field], key) if field in sec else ()
@@ -262,6 +272,9 @@ def _assemble(data, th, names, branch_words, heads, classes) -> Rules:
         request_cues=_cue_pattern(lists["courtesy.request_cues"]),
         tie_rules=_tie_rules(data.get("tie_rules", []), classes),
         stopwords=frozenset(stop),
+        evidence=_cue_pattern(lists["evidence.cues"]),
+        evidence_window=int(_number(ev.get("window", 1), "evidence.window", "window", 0, 10)),
+        evidence_branches=frozenset(ev_branches),
     )
 
 

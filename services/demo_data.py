@@ -71,7 +71,7 @@ def _outcome(rng: random.Random, age: timedelta) -> str:
 
 
 def _resolve_fields(rng: random.Random, task: Task, staff: Person | None, now: datetime) -> None:
-    task.accepted_at = task.routed_at + timedelta(hours=rng.randint(1, 20))
+    task.accepted_at = min(task.routed_at + timedelta(hours=rng.randint(1, 20)), now - timedelta(minutes=20))
     task.accepted_by_id = staff.id if staff else None
     if task.status == "resolved":
         task.resolved_at = min(task.accepted_at + timedelta(hours=rng.randint(4, 96)), now - timedelta(minutes=5))

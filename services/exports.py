@@ -114,3 +114,52 @@ def export_ledger(session: Session, flt: ledger.LedgerFilter, tz: ZoneInfo, out:
 
 def ledger_filename(flt: ledger.LedgerFilter, fmt: str) -> str:
     return f"台账-{flt.month or '全部'}.{fmt}"
+
+
+# --- monthly reports (月报) matrix --------------------------------------------
+
+REPORT_STATE_LABELS = {"filed": "已报", "late": "迟报", "missing": "未报", "pending": "—"}
+COUNT_LABELS = {"activities": "活动", "clinics": "义诊", "clinic_people": "义诊人次", "trainings": "培训",
+                "lectures": "讲座", "problems": "解决问题"}
+
+
+def report_matrix(session: Session, consortium_id: int, year: int, *, today_period: str) -> list[dict]:
+    """Per branch, twelve cells {period, state, counts}: filed / late / missing (month over, none) / pending."""
+    from models.org import Branch
+    from models.report import MonthlyReport
+    from sqlalchemy import select
+    branches = session.scalars(select(Branch).where(Branch.consortium_id == consortium_id).order_by(Branch.id)).all()
+    reports = {(r.branch_id, r.period): r for r in session.scalars(
+        select(MonthlyReport).where(MonthlyReport.period.like(f"{year:04d}-%"))).all()}
+    matrix = []
+    for b in branches:
+        cells = []
+        for m in range(1, 13):
+            period = f"{year:04d}-{m:02d}"
+            rep = reports.get((b.id, period))
+            state = ("late" if rep.late else "filed") if rep else ("missing" if period < today_period else "pending")
+            cells.append({"period": period, "state": state, "counts": dict(rep.counts or {}) if rep else {},
+                          "filed_at": rep.filed_at if rep else None})
+        matrix.append({"code": b.code, "name": b.name, "cells": cells,
+                       "missing": sum(c["state"] == "missing" for c in cells)})
+    return matrix
+
+
+def report_values(matrix: list[dict], tz: ZoneInfo) -> Iterable[list[Any]]:
+    for row in matrix:
+        for cell in row["cells"]:
+            yield [row["name"], cell["period"], REPORT_STATE_LABELS[cell["state"]], _local(cell["filed_at"], tz),
+                   *[cell["counts"].get(k) for k in COUNT_LABELS]]
+
+
+REPORT_COLUMNS = (Column("支部", 16), Column("月份", 9), Column("状态", 7), Column("报送时间", 17, True),
+                  *[Column(label, 9) for label in COUNT_LABELS.values()])
+
+
+def export_reports(session: Session, consortium_id: int, year: int, tz: ZoneInfo, out: IO[bytes] | Path,
+                   fmt: str, *, today_period: str) -> int:
+    """One row per branch and month of `year`; returns the row count."""
+    rows = report_values(report_matrix(session, consortium_id, year, today_period=today_period), tz)
+    if fmt == "csv":
+        return write_csv(out, REPORT_COLUMNS, rows)
+    return write_xlsx(out, f"{year}年月报", REPORT_COLUMNS, rows)

@@ -22,6 +22,7 @@ from models.schedule import Event, ReminderClaim
 
 KIND = "reminder"
 CHUNK = 2000
+VALUES_CHUNK = 1000  # x 9 columns: under SQLite's and PostgreSQL's bind-parameter limits
 AUDIENCES = ("secretaries", "office", "members", "everyone", "paired")
 AUDIENCE_PREFIXES = ("role:", "branch:", "unit:")
 OFFSET = re.compile(r"^(\d+)\s*([dhm])$")
@@ -123,8 +124,8 @@ def fan_out(session: Session, schedule: str, period: str, messages: Iterable[tup
              "status": "sandbox" if sandbox else "queued", "created_at": now,
              "next_attempt_at": None if sandbox else now, "attempts": 0}
             for openid in texts if openid in claimed]
-    for start in range(0, len(rows), CHUNK):
-        session.execute(insert(OutboxMessage), rows[start:start + CHUNK])
+    for start in range(0, len(rows), VALUES_CHUNK):  # one multi-row VALUES statement per chunk
+        session.execute(insert(OutboxMessage.__table__).values(rows[start:start + VALUES_CHUNK]))
     return len(rows)
 
 

@@ -80,12 +80,12 @@ def _notify_routed(session: Session, task: Task, *, now: datetime, sandbox: bool
 
 
 def submit_request(session: Session, person: Person, text: str, decision: dict, *, now: datetime,
-                   sandbox: bool) -> Task:
+                   sandbox: bool, number: str | None = None) -> Task:
     """A member's free text becomes a numbered task, routed by `decision` (routing.Decision.to_dict())."""
     branch = None
     if decision.get("branch") not in (None, "triage"):
         branch = org.branch_by_code(session, person.consortium_id, decision["branch"])
-    task = Task(number=next_number(session, now.year), consortium_id=person.consortium_id,
+    task = Task(number=number or next_number(session, now.year), consortium_id=person.consortium_id,
                 requester_id=person.id, unit_id=person.unit_id, branch_id=branch.id if branch else None,
                 status="routed" if branch else "triage", text=text[:MAX_TEXT], routing=decision,
                 created_at=now, routed_at=now if branch else None)

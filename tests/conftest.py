@@ -49,12 +49,30 @@ class Clock:
         return self.now
 
 
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """A database of this test process's own on the PostgreSQL server (parallel runs do not collide)."""
+    need_service("PostgreSQL (TONGXIN_TEST_DATABASE_URL)", bool(PG_URL))
+    import psycopg
+    name = f"tongxin_test_{os.getpid()}"
+    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    try:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name}")
+            conn.execute(f"CREATE DATABASE {name}")
+    except psycopg.OperationalError as exc:
+        need_service(f"PostgreSQL at {PG_URL} ({exc})", False)
+    yield admin.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path) -> str:
     if request.param == "postgresql":
-        need_service("PostgreSQL (TONGXIN_TEST_DATABASE_URL)", bool(PG_URL))
-        _reset_pg(PG_URL)
-        return PG_URL
+        url = request.getfixturevalue("pg_url")
+        _reset_pg(url)
+        return url
     return f"sqlite:///{tmp_path / 'tongxin.db'}"
 
 
@@ -82,7 +100,9 @@ def clock() -> Clock:
 @pytest.fixture
 def app(settings, clock):
     from bot import create_app
-    return create_app(settings, clock=clock)
+    app = create_app(settings, clock=clock)
+    yield app
+    app.extensions["tongxin"].close()
 
 
 @pytest.fixture

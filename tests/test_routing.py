@@ -291,3 +291,20 @@ def test_dev_set_meets_targets(rules):
     assert res["misroute_rate"] <= 0.03, res["errors"]
     assert res["coverage"] >= 0.90, res["errors"]
     assert res["triage_recall"] >= 0.90, res["errors"]
+
+
+# --- a second, independently written sample ----------------------------------------
+# tests/data/routing-holdout.jsonl: ~260 messages written blind from routing-rules.md
+# (not from the dev set or the rules), labelled by the spec; a second, independently
+# written sample that guards against tuning to the dev set alone.
+
+HOLDOUT_SET = ROOT / "tests/data/routing-holdout.jsonl"
+
+
+def test_holdout_set_meets_targets(rules):
+    records = [json.loads(line) for line in HOLDOUT_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(records) >= 200
+    res = evaluate(records, rules)
+    assert res["misroute_rate"] <= 0.03, res["errors"]
+    assert res["coverage"] >= 0.90, res["errors"]
+    assert res["triage_recall"] >= 0.90, res["errors"]

@@ -1,0 +1,227 @@
+"""Webhook throughput: the full pipeline vs a bare Flask + wechatpy echo, same run, same workers.
+
+    .venv/bin/python benchmarks/bench_webhook.py [--seconds 10] [--connections 16] [--workers 2]
+        [--pg postgresql://postgres@127.0.0.1:5432/test] [--modes plain,aes] [--conn keepalive,close]
+
+Both servers run under gunicorn exactly as `python bot.py serve` runs them. The
+load comes from wrk (Debian package; installed with apt-get when missing) with a
+Lua script replaying messages signed (and AES-encrypted) by wechatpy the way
+WeChat's servers do: every request a new MsgId from a bound demo member, so
+each one is verified, decrypted, deduped, stored, classified into a task with
+its notifications, committed and answered. Prints requests/s, p99 and the ratio.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PY = sys.executable
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+APP_ID = "wxbench0000000001"
+TEXTS = ["产科胎心监护仪不会用，想请县医院妇产科来培训", "我们的B超机坏了开不了机，麻烦后勤来修一下",
+         "想请眼科专家来村里做一次白内障筛查", "高血压病人血压控制不好，想请内科会诊调整用药",
+         "护士想到县医院进修伤口造口护理", "心肺复苏培训能不能安排一次", "卫生院电脑连不上网，系统打不开",
+         "老年人体检的报告什么时候出来", "组织关系转接需要哪些材料", "骨折病人术后康复怎么指导"]
+MEMBERS = ["demo-member-BSZ", "demo-member-QSZ", "demo-member-HTX", "demo-member-LSX", "demo-member-CNSQ"]
+
+LUA = r"""
+local lines, idx, n = {}, 0, 0
+local threads = 0
+function setup(thread)
+  thread:set("tid", threads)
+  threads = threads + 1
+end
+function init(args)
+  for line in io.lines(args[1]) do lines[#lines + 1] = line end
+  idx = tid; n = tonumber(args[2])
+end
+function request()
+  local line = lines[(idx % #lines) + 1]
+  idx = idx + n
+  local tab = string.find(line, "\t")
+  local headers = {["Content-Type"] = "text/xml"}
+  if os.getenv("BENCH_CLOSE") == "1" then headers["Connection"] = "close" end
+  return wrk.format("POST", string.sub(line, 1, tab - 1), headers, string.sub(line, tab + 1))
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ensure_wrk() -> str:
+    if shutil.which("wrk") is None:
+        print("installing wrk (Debian package) ...", file=sys.stderr)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, capture_output=True)
+        if shutil.which("wrk") is None:
+            subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
+            subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, capture_output=True)
+    return shutil.which("wrk")
+
+
+def make_requests(path: Path, count: int, aes: bool, token: str) -> None:
+    """Signed (and encrypted) request lines 'path?query<TAB>body', one per unique message."""
+    from wechatpy.crypto import WeChatCrypto
+    from core.wechat import cdata, sign
+    crypto = WeChatCrypto(token, AES_KEY, APP_ID) if aes else None
+    ts = str(int(time.time()))
+    base = int(time.time() * 1000) * 1000
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(count):
+            nonce = str(100000 + i)
+            user = MEMBERS[i % len(MEMBERS)]
+            xml = (f"<xml><ToUserName>{cdata('gh_bench')}</ToUserName><FromUserName>{cdata(user)}</FromUserName>"
+                   f"<CreateTime>{ts}</CreateTime><MsgType>{cdata('text')}</MsgType>"
+                   f"<Content>{cdata(TEXTS[i % len(TEXTS)])}</Content><MsgId>{base + i}</MsgId></xml>")
+            query = f"/wechat?signature={sign(token, ts, nonce)}&timestamp={ts}&nonce={nonce}&openid={user}"
+            if crypto is not None:
+                envelope = crypto.encrypt_message(xml, nonce, ts)
+                enc = re.search(r"<Encrypt><!\[CDATA\[(.*?)\]\]></Encrypt>", envelope).group(1)
+                msig = re.search(r"<MsgSignature><!\[CDATA\[(.*?)\]\]>", envelope).group(1)
+                query += f"&encrypt_type=aes&msg_signature={msig}"
+                xml = f"<xml><ToUserName>{cdata('gh_bench')}</ToUserName><Encrypt>{cdata(enc)}</Encrypt></xml>"
+            fh.write(query + "\t" + xml + "\n")
+
+
+def start(cmd: list[str], env: dict, port: int, log: Path) -> tuple[subprocess.Popen, float]:
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                if r.status in (200, 404):
+                    return proc, time.perf_counter() - started
+        except OSError as exc:
+            if getattr(exc, "code", None) == 404:  # the echo app has no /healthz: up is up
+                return proc, time.perf_counter() - started
+        time.sleep(0.1)
+    stop(proc)
+    raise RuntimeError(f"server did not start, see {log}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def worker_rss_mib(proc: subprocess.Popen) -> list[float]:
+    out = subprocess.run(["ps", "-o", "rss=", "--ppid", str(proc.pid)], capture_output=True, text=True).stdout
+    return [int(x) / 1024 for x in out.split()]
+
+
+def run_wrk(wrk: str, port: int, lua: Path, reqs: Path, seconds: int, conns: int, close: bool) -> dict:
+    env = {**os.environ, "BENCH_CLOSE": "1" if close else "0"}
+    out = subprocess.run([wrk, "-t2", f"-c{conns}", f"-d{seconds}s", "--latency", "-s", str(lua),
+                          f"http://127.0.0.1:{port}", "--", str(reqs), "2"],
+                         capture_output=True, text=True, env=env).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    p99_ms = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {"rps": rps, "p99_ms": p99_ms, "non2xx": int(non2xx.group(1)) if non2xx else 0,
+            "socket_errors": errors.group(1) if errors else ""}
+
+
+def base_env(tmp: Path, aes: bool, db_url: str | None) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "DATABASE_URL", "TONGXIN_"))}
+    env.update(TONGXIN_VAR_DIR=str(tmp), PYTHONPATH=str(ROOT), LOG_LEVEL="WARNING")
+    if aes:
+        env.update(WECHAT_AES_KEY=AES_KEY, WECHAT_APP_ID=APP_ID)
+    if db_url:
+        env["DATABASE_URL"] = db_url
+    return env
+
+
+def reset_pg(url: str) -> None:
+    from models.db import drop_schema, make_engine
+    engine = make_engine(url)
+    drop_schema(engine)
+    engine.dispose()
+
+
+def bench_one(label: str, cmd: list[str], env: dict, port: int, wrk: str, lua: Path, reqs: Path,
+              args, close: bool, tmp: Path) -> dict:
+    proc, startup = start(cmd, env, port, tmp / f"{label}.log")
+    try:
+        run_wrk(wrk, port, lua, reqs, 2, args.connections, close)  # warm-up
+        result = run_wrk(wrk, port, lua, reqs, args.seconds, args.connections, close)
+        result["rss_mib"] = worker_rss_mib(proc)
+        result["startup_s"] = startup
+    finally:
+        stop(proc)
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--pg", default=os.environ.get("TONGXIN_TEST_DATABASE_URL",
+                                                   "postgresql://postgres@127.0.0.1:5432/test"))
+    ap.add_argument("--modes", default="plain,aes")
+    ap.add_argument("--conn", default="keepalive,close")
+    ap.add_argument("--backends", default="sqlite,postgresql")
+    args = ap.parse_args()
+    wrk = ensure_wrk()
+    results = []
+    for mode in args.modes.split(","):
+        aes = mode == "aes"
+        for conn in args.conn.split(","):
+            close = conn == "close"
+            with tempfile.TemporaryDirectory() as tmp_name:
+                tmp = Path(tmp_name)
+                lua, reqs = tmp / "wechat.lua", tmp / "requests.txt"
+                lua.write_text(LUA)
+                make_requests(reqs, 60000, aes, "tongxin-dev")
+                port = free_port()
+                echo_cmd = [PY, "-m", "gunicorn", "-w", str(args.workers), "-k", "sync", "-b", f"127.0.0.1:{port}",
+                            "--log-level", "warning", "benchmarks.echo_app:app"]
+                echo = bench_one("echo", echo_cmd, base_env(tmp, aes, None), port, wrk, lua, reqs, args, close, tmp)
+                results.append({"server": "echo", "db": "-", "mode": mode, "conn": conn, **echo})
+                for backend in args.backends.split(","):
+                    db_url = f"sqlite:///{tmp / 'bench.db'}" if backend == "sqlite" else args.pg
+                    if backend == "postgresql":
+                        reset_pg(db_url)
+                    env = base_env(tmp, aes, db_url)
+                    subprocess.run([PY, "bot.py", "init-db", "--demo"], cwd=ROOT, env=env, check=True,
+                                   capture_output=True)
+                    port = free_port()
+                    cmd = [PY, "bot.py", "serve", "--port", str(port), "--workers", str(args.workers)]
+                    full = bench_one(backend, cmd, env, port, wrk, lua, reqs, args, close, tmp)
+                    full["ratio"] = full["rps"] / echo["rps"]
+                    results.append({"server": "full", "db": backend, "mode": mode, "conn": conn, **full})
+    print(f"{'server':6} {'db':10} {'mode':5} {'conn':9} {'req/s':>8} {'p99 ms':>7} {'ratio':>6} "
+          f"{'non2xx':>6} {'RSS/worker MiB':>16} {'start s':>7}")
+    for r in results:
+        ratio = f"{r['ratio']:.2f}x" if "ratio" in r else ""
+        rss = "/".join(f"{x:.0f}" for x in r["rss_mib"])
+        print(f"{r['server']:6} {r['db']:10} {r['mode']:5} {r['conn']:9} {r['rps']:8.0f} {r['p99_ms']:7.1f} "
+              f"{ratio:>6} {r['non2xx']:6d} {rss:>16} {r['startup_s']:7.2f}")
+    print(json.dumps(results), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

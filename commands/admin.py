@@ -1,0 +1,84 @@
+"""`admin create` (console accounts), `export ledger`, `export reports`."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from core.clock import utcnow
+from services import admin_accounts, exports, ledger, org
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def register(cli: click.Group, pass_env, emit) -> None:
+    @cli.group("admin")
+    def admin_group() -> None:
+        """Accounts of the web console at /admin."""
+
+    @admin_group.command("create")
+    @click.option("--username", required=True)
+    @click.option("--role", type=click.Choice(["office", "viewer"]), default="office", show_default=True)
+    @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+    @pass_env
+    def admin_create(env, username: str, role: str, password_stdin: bool) -> None:
+        """Create a console account (asks for the password)."""
+        password = _read_password(password_stdin)
+        with env.session() as session:
+            try:
+                account = admin_accounts.create_account(session, username, password, role=role, now=utcnow())
+            except admin_accounts.AccountError as exc:
+                raise click.ClickException(str(exc)) from None
+            session.commit()
+            emit({"username": account.username, "role": account.role,
+                  "created_at": account.created_at.isoformat()})
+
+    @cli.group("export")
+    def export_group() -> None:
+        """Ledger and monthly reports as .xlsx or .csv (by the --out extension)."""
+
+    @export_group.command("ledger")
+    @click.option("--month", help="Local month YYYY-MM (default: all).")
+    @click.option("--branch", default="", help="Branch code, or 'triage'.")
+    @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+    @pass_env
+    def export_ledger(env, month: str | None, branch: str, out: Path) -> None:
+        """Write the ledger (台账) of a month."""
+        fmt = _format(out)
+        if month:
+            try:
+                ledger.parse_month(month)
+            except ValueError:
+                raise click.BadParameter("expected YYYY-MM", param_hint="--month") from None
+        with env.session() as session:
+            rows = exports.export_ledger(session, ledger.LedgerFilter(month=month or "", branch=branch),
+                                         env.settings.tz, out, fmt)
+        emit({"out": str(out), "format": fmt, "rows": rows, "month": month})
+
+    @export_group.command("reports")
+    @click.option("--year", required=True, type=click.IntRange(2000, 2100))
+    @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+    @pass_env
+    def export_reports(env, year: int, out: Path) -> None:
+        """Write the branch × month matrix of monthly reports (月报) of a year."""
+        fmt = _format(out)
+        tz = env.settings.tz
+        with env.session() as session:
+            org.sync_org(session, env.settings)
+            session.commit()
+            cons = org.consortium_by_code(session, None)
+            rows = exports.export_reports(session, cons.id, year, tz, out, fmt,
+                                          today_period=utcnow().astimezone(tz).strftime("%Y-%m"))
+        emit({"out": str(out), "format": fmt, "rows": rows, "year": year})
+
+
+def _format(out: Path) -> str:
+    try:
+        return exports.format_for(out)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--out") from None

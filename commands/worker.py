@@ -1,0 +1,89 @@
+"""`worker [--once]`: deliver queued outbox rows through the WeChat API."""
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+import click
+
+log = logging.getLogger("tongxin.worker")
+
+
+def _sqlite_lock(settings):
+    """SQLite: one worker at a time (a second one exits); PostgreSQL needs no lock."""
+    if not settings.database_url.startswith("sqlite"):
+        return None
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(settings.var_dir / "worker.lock", "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise click.ClickException("another worker is already delivering from this SQLite database") from None
+    return handle
+
+
+def _stop_event() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def register(cli: click.Group, pass_env, emit) -> None:
+    @cli.command("worker")
+    @click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+    @click.option("--batch", type=int, help="Rows claimed at a time (default: delivery.batch_size).")
+    @click.option("--threads", type=int, help="Parallel API calls (default: delivery.threads).")
+    @click.option("--lease", type=int, help="Seconds a claimed row stays ours (default: delivery.lease_seconds).")
+    @click.option("--name", help="Worker name in claims and attempts (default: host:pid).")
+    @pass_env
+    def worker(env, once: bool, batch: int | None, threads: int | None, lease: int | None,
+               name: str | None) -> None:
+        """Deliver queued outbox rows (custom message in the 48-hour window, else template)."""
+        from core.clock import utcnow
+        from core.token_store import make_token_store
+        from core.wechat_client import make_wechat_client
+        from models.db import create_schema, make_engine, make_session_factory
+        from services.delivery import run_once
+        from services.delivery_conf import load_delivery_conf
+
+        settings = env.settings
+        conf = load_delivery_conf(settings)
+        conf = replace(conf, **{k: v for k, v in (("batch_size", batch), ("threads", threads),
+                                                  ("lease_seconds", lease)) if v})
+        if settings.sandbox:
+            click.echo("sandbox mode (no WECHAT_APP_ID/WECHAT_APP_SECRET): messages stay in the outbox "
+                       "with status 'sandbox'; nothing to deliver", err=True)
+            emit({"sandbox": True, "claimed": 0, "sent": 0})
+            return
+        lock = _sqlite_lock(settings)
+        engine = make_engine(settings.database_url)
+        create_schema(engine)
+        factory = make_session_factory(engine)
+        store = make_token_store(settings.wechat.app_id, engine=engine, redis_url=settings.redis_url)
+        api = make_wechat_client(settings, store)
+        worker_name = name or f"{socket.gethostname()}:{os.getpid()}"
+        totals: dict[str, int] = {}
+        stop = threading.Event() if once else _stop_event()
+        with ThreadPoolExecutor(conf.threads, thread_name_prefix="deliver") as pool:
+            while True:
+                counts = run_once(factory, api, conf, worker=worker_name, clock=utcnow, pool=pool)
+                for key, value in counts.items():
+                    totals[key] = totals.get(key, 0) + value
+                if counts["claimed"]:
+                    log.info("%s: %s", worker_name, counts)
+                if stop.is_set() or (once and counts["claimed"] < conf.batch_size):
+                    break
+                if not counts["claimed"] and stop.wait(conf.poll_seconds):
+                    break
+        if lock:
+            lock.close()
+        engine.dispose()
+        emit({"worker": worker_name, **totals})

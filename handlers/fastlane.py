@@ -1,0 +1,149 @@
+"""The fast lane for the commonest message: a bound member's new request.
+
+Everything else takes the full path (handle_message). Here a request is
+classified, given a reserved number and stored with whatever other requests
+arrive at the same moment in ONE multi-row INSERT and ONE commit (group
+commit): each request waits for its group's commit before it is answered, so
+nothing is acknowledged that is not durable. The task, its audit event and the
+branch's notification are created right after by `materialize`.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy import Engine
+
+from core.settings import Settings
+from core.wechat import Inbound
+from handlers import texts
+from handlers.member import DIGIT, SMALL_TALK_MAX
+from handlers.router import looks_like_command
+from routing import classify, normalize
+from services import intake
+
+log = logging.getLogger("tongxin.fastlane")
+MEMBER_TTL = 30.0  # seconds a bound member's identity is trusted without a lookup
+NUMBER_BLOCK = 20
+
+
+class GroupWriter:
+    """One thread per process drains the queue: each group is one INSERT and one COMMIT."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._cond = threading.Condition()
+        self._queue: list[tuple[dict, dict]] = []
+        self.groups = self.rows = 0
+        self._stopped = False
+        threading.Thread(target=self._run, name="group-writer", daemon=True).start()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify()
+
+    def write(self, row: dict, timeout: float = 4.0) -> bool:
+        """Store `row`; True if inserted, False if it was already stored (a retry). Raises on DB errors."""
+        slot: dict = {"done": threading.Event()}
+        with self._cond:
+            self._queue.append((row, slot))
+            self._cond.notify()
+        if not slot["done"].wait(timeout):
+            raise TimeoutError("group commit timed out")
+        if "error" in slot:
+            raise slot["error"]
+        return slot["inserted"]
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._stopped:
+                    self._cond.wait()
+                if self._stopped and not self._queue:
+                    return
+                batch, self._queue = self._queue, []
+            try:
+                with self.engine.begin() as conn:
+                    inserted = intake.insert_batch(conn, [row for row, _ in batch])
+                for row, slot in batch:
+                    slot["inserted"] = row["dedupe_key"] in inserted
+                self.groups += 1
+                self.rows += len(batch)
+            except Exception as exc:  # every waiter learns of it; the webhook spools or fails
+                for _, slot in batch:
+                    slot["error"] = exc
+            for _, slot in batch:
+                slot["done"].set()
+
+
+class FastLane:
+    def __init__(self, settings: Settings, engine: Engine, rules, clock: Callable[[], datetime],
+                 on_stored: Callable[[], None] | None = None):
+        self.settings, self.engine, self.rules, self.clock = settings, engine, rules, clock
+        self.writer = GroupWriter(engine)
+        self._members: dict[str, tuple[float, dict | None]] = {}
+        self._numbers: dict[int, range] = {}
+        self._lock = threading.Lock()
+        self._on_stored = on_stored
+        self._branch_names = {c.code: {b.code: b.name for b in c.branches} for c in settings.consortia}
+        self._consortium_codes: dict[int, str] = {}
+
+    def forget(self, openid: str) -> None:
+        """Called after the full path handled this user (their role may have changed)."""
+        self._members.pop(openid, None)
+
+    def _member(self, openid: str) -> dict | None:
+        hit = self._members.get(openid)
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        ident = intake.member_identity(self.engine, openid)
+        if ident is not None:
+            self._members[openid] = (time.monotonic() + MEMBER_TTL, ident)
+        return ident
+
+    def _number(self, year: int) -> str:
+        with self._lock:
+            block = self._numbers.get(year)
+            if not block:
+                block = intake.reserve_numbers(self.engine, year, NUMBER_BLOCK)
+            self._numbers[year] = block[1:]
+            return f"T-{year}-{block[0]:04d}"
+
+    def _branch_name(self, consortium_id: int, code: str) -> str | None:
+        if consortium_id not in self._consortium_codes:
+            from sqlalchemy import select
+            from models.org import Consortium
+            with self.engine.connect() as conn:
+                self._consortium_codes.update(dict(conn.execute(select(Consortium.id, Consortium.code)).all()))
+        return self._branch_names.get(self._consortium_codes.get(consortium_id), {}).get(code)
+
+    def try_handle(self, msg: Inbound) -> str | None:
+        """The reply, or None when this message needs the full path."""
+        text = msg.text
+        if msg.msg_type != "text" or not text or looks_like_command(text) or DIGIT.match(text):
+            return None
+        member = self._member(msg.openid)
+        if member is None:
+            return None
+        decision = classify(text, self.rules)
+        if decision.branch == "triage" and len(normalize(text)) <= SMALL_TALK_MAX:
+            return None
+        now = self.clock()
+        local = now.astimezone(self.settings.tz)
+        number = self._number(local.year)
+        branch = None if decision.branch == "triage" else self._branch_name(member["consortium_id"], decision.branch)
+        reply = (texts.REQUEST_ROUTED.format(number=number, branch=branch) if branch else
+                 texts.REQUEST_TRIAGE.format(number=number, office="党委办公室"))
+        row = {"dedupe_key": msg.dedupe_key, "openid": msg.openid, "msg_type": msg.msg_type, "msg_id": msg.msg_id,
+               "event": None, "event_key": None, "content": msg.content, "create_time": msg.create_time,
+               "received_at": now, "raw": msg.raw, "reply": reply, "status": intake.QUEUED, "task_id": None,
+               "plan": {"number": number, "person_id": member["person_id"], "decision": decision.to_dict()}}
+        if not self.writer.write(row):
+            return intake.stored_reply(self.engine, msg.dedupe_key)  # a retry: same answer as the first time
+        if self._on_stored:
+            self._on_stored()
+        return reply

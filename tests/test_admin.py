@@ -1,0 +1,177 @@
+"""The /admin console through Flask's test client: pages, permissions, CSRF, login rate limit."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from models.outbox import OutboxMessage
+from models.task import RoutingCorrection, Task
+from services import admin_accounts, demo_data
+
+NOW = datetime(2026, 12, 15, 3, 0, tzinfo=timezone.utc)  # 11:00 in Shanghai
+PASSWORD = "correct-horse-9"
+
+
+@pytest.fixture
+def console(app, settings, clock, demo, session_factory):
+    """Demo people, a month of demo requests, an office and a viewer account."""
+    clock.now = NOW
+    with session_factory() as session:
+        demo_data.seed_requests(session, 1, now=NOW, tz=settings.tz, count=60)
+        admin_accounts.create_account(session, "office", PASSWORD, role="office", now=NOW)
+        admin_accounts.create_account(session, "viewer", PASSWORD, role="viewer", now=NOW)
+        session.commit()
+    return app
+
+
+def csrf(client) -> str:
+    client.get("/admin/login")
+    with client.session_transaction() as sess:
+        return sess["csrf"]
+
+
+def login(client, username: str = "office", password: str = PASSWORD, ip: str = "10.0.0.1"):
+    return client.post("/admin/login", data={"username": username, "password": password,
+                                             "csrf_token": csrf(client)}, environ_base={"REMOTE_ADDR": ip})
+
+
+def open_task(session_factory) -> Task:
+    with session_factory() as session:
+        return session.scalars(select(Task).where(Task.status == "routed").order_by(Task.id)).first()
+
+
+def test_logged_out_user_is_redirected_to_login(console):
+    client = console.test_client()
+    for path in ("/admin/", "/admin/ledger", "/admin/people", "/admin/outbox", "/admin/reports",
+                 "/admin/ledger/export.xlsx"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/admin/login?next=")
+
+
+def test_every_page_renders_for_office(console, session_factory):
+    client = console.test_client()
+    assert login(client).status_code == 302
+    number = open_task(session_factory).number
+    pages = {"/admin/": "概览", "/admin/ledger": "诉求台账", "/admin/people": "人员与单位",
+             "/admin/outbox": "消息发送", "/admin/reports": "支部月报", f"/admin/tasks/{number}": "改派"}
+    for path, title in pages.items():
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert title in response.get_data(as_text=True)
+    dashboard = client.get("/admin/?month=2026-12").get_data(as_text=True)
+    assert "chart.umd.min.js" in dashboard and "平均评价" in dashboard
+    assert client.get("/admin/static/vendor/chart.umd.min.js").status_code == 200
+
+
+def test_ledger_filters_and_pages(console):
+    client = console.test_client()
+    login(client)
+    everything = client.get("/admin/ledger").get_data(as_text=True)
+    assert "下一页" in everything  # 120 requests, 50 a page
+    maternal = client.get("/admin/ledger?branch=maternal").get_data(as_text=True)
+    assert "妇儿党支部" in maternal and "急诊急救党支部</td>" not in maternal
+    found = client.get("/admin/ledger?q=胎心监护").get_data(as_text=True)
+    assert "胎心监护仪" in found and "白内障" not in found
+    nothing = client.get("/admin/ledger?q=完全不存在的内容").get_data(as_text=True)
+    assert "没有符合条件的诉求" in nothing
+
+
+def test_office_reassigns_and_records_a_routing_correction(console, session_factory):
+    client = console.test_client()
+    login(client)
+    task = open_task(session_factory)
+    target = "logistics" if task.branch.code != "logistics" else "admin"
+    response = client.post(f"/admin/tasks/{task.number}/reassign",
+                           data={"branch": target, "note": "属于信息科", "csrf_token": csrf(client)})
+    assert response.status_code == 302
+    assert "已将" in client.get(response.headers["Location"]).get_data(as_text=True)
+    with session_factory() as session:
+        moved = session.get(Task, task.id)
+        assert moved.branch.code == target and moved.status == "routed"
+        correction = session.scalars(select(RoutingCorrection).where(RoutingCorrection.task_id == task.id)).one()
+        assert (correction.from_branch, correction.to_branch) == (task.branch.code, target)
+        notified = session.scalars(select(OutboxMessage.to_openid).where(OutboxMessage.created_at == NOW)).all()
+        assert f"demo-sec-{target}" in notified and task.requester.openid in notified
+
+
+def test_viewer_cannot_reassign(console, session_factory):
+    client = console.test_client()
+    login(client, "viewer")
+    task = open_task(session_factory)
+    assert "只读账号不能改派" in client.get(f"/admin/tasks/{task.number}").get_data(as_text=True)
+    response = client.post(f"/admin/tasks/{task.number}/reassign",
+                           data={"branch": "logistics", "csrf_token": csrf(client)})
+    assert response.status_code == 403
+    with session_factory() as session:
+        assert session.get(Task, task.id).branch_id == task.branch_id
+
+
+def test_post_without_csrf_token_is_400(console, session_factory):
+    client = console.test_client()
+    login(client)
+    task = open_task(session_factory)
+    assert client.post(f"/admin/tasks/{task.number}/reassign", data={"branch": "logistics"}).status_code == 400
+    assert client.post(f"/admin/tasks/{task.number}/reassign",
+                       data={"branch": "logistics", "csrf_token": "forged"}).status_code == 400
+    fresh = console.test_client()
+    assert fresh.post("/admin/login", data={"username": "office", "password": PASSWORD}).status_code == 400
+
+
+def test_five_failures_lock_the_username_for_fifteen_minutes(console, clock):
+    client = console.test_client()
+    for i in range(5):
+        assert login(client, password="wrong", ip=f"10.1.0.{i}").status_code == 401
+    locked = login(client, ip="10.9.9.9")  # right password, new IP: still locked
+    assert locked.status_code == 429 and "15 分钟" in locked.get_data(as_text=True)
+    clock.now = NOW + timedelta(minutes=16)
+    assert login(client, ip="10.9.9.9").status_code == 302
+
+
+def test_five_failures_lock_the_ip(console):
+    client = console.test_client()
+    for i in range(5):
+        assert login(client, username=f"guess{i}", password="wrong", ip="10.2.0.1").status_code == 401
+    assert login(client, "viewer", ip="10.2.0.1").status_code == 429
+    assert login(client, "viewer", ip="10.2.0.2").status_code == 302
+
+
+def test_people_page_creates_invite_with_qr_and_unbinds(console, session_factory):
+    from models.org import Invite, Person
+    client = console.test_client()
+    login(client)
+    response = client.post("/admin/invites", data={"role": "secretary", "branch": "eye_ent",
+                                                   "csrf_token": csrf(client)})
+    assert response.status_code == 302
+    with session_factory() as session:
+        invite = session.scalars(select(Invite).where(Invite.role == "secretary")).one()
+        member = session.scalar(select(Person).where(Person.openid == "demo-member-BSZ"))
+    png = client.get(f"/admin/invites/{invite.code}.png?download=1")
+    assert png.status_code == 200 and png.data.startswith(b"\x89PNG")
+    assert "attachment" in png.headers["Content-Disposition"]
+    assert client.post(f"/admin/people/{member.id}/unbind", data={"csrf_token": csrf(client)}).status_code == 302
+    with session_factory() as session:
+        assert session.get(Person, member.id).role is None
+
+
+def test_outbox_retry_requeues_a_failed_message(console, session_factory):
+    client = console.test_client()
+    with session_factory() as session:
+        row = OutboxMessage(to_openid="demo-member-BSZ", kind="task_update", text="测试", status="failed",
+                            created_at=NOW, attempts=5, last_error="45015 response out of time limit")
+        session.add(row)
+        session.commit()
+    login(client)
+    assert "45015" in client.get("/admin/outbox").get_data(as_text=True)
+    assert client.post(f"/admin/outbox/{row.id}/retry", data={"csrf_token": csrf(client)}).status_code == 302
+    with session_factory() as session:
+        assert session.get(OutboxMessage, row.id).status in ("queued", "sandbox")
+
+
+def test_logout_needs_login_again(console):
+    client = console.test_client()
+    login(client)
+    assert client.post("/admin/logout", data={"csrf_token": csrf(client)}).status_code == 302
+    assert client.get("/admin/ledger").status_code == 302

@@ -1,0 +1,145 @@
+"""The console in a real browser: Playwright driving Debian's chromium against the real app.
+
+Never downloads a browser: /usr/bin/chromium is installed with apt when absent. Screenshots
+of every page (laptop and phone widths) go to test-artifacts/screenshots/.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import ROOT, need_service
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+PASSWORD = "browser-pass-9"
+
+
+def _has_cjk_font() -> bool:
+    if not shutil.which("fc-list"):
+        return False
+    out = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False).stdout
+    return bool(out.strip())
+
+
+def _ensure_chromium() -> bool:
+    """Debian's chromium (and a CJK font, so screenshots show Chinese), installed with apt when absent."""
+    missing = [pkg for pkg, ok in (("chromium", CHROMIUM.exists()), ("fonts-noto-cjk", _has_cjk_font())) if not ok]
+    if missing and shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], env=env, check=False, timeout=600)
+        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], env=env, check=False, timeout=900)
+    return CHROMIUM.exists()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    need_service("chromium (/usr/bin/chromium)", _ensure_chromium())
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        need_service("playwright (pip)", False)
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def live_url(tmp_path, sqlite_url):
+    """The real app (demo data, an office account) served by werkzeug on a free local port."""
+    from werkzeug.serving import make_server
+
+    from bot import create_app
+    from services import admin_accounts, demo, org
+    from tests.conftest import make_settings
+    settings = make_settings(tmp_path, sqlite_url)
+    now = datetime.now(timezone.utc)
+    app = create_app(settings)
+    with app.extensions["tongxin"].session_factory() as session:
+        org.sync_org(session, settings)
+        demo.seed(session, settings, now=now, requests=True)
+        admin_accounts.create_account(session, "office", PASSWORD, now=now)
+        session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", app
+    server.shutdown()
+    thread.join(5)
+
+
+def _shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_office_works_the_ledger_in_a_browser(browser, live_url, tmp_path):
+    from openpyxl import load_workbook
+    base, app = live_url
+    context = browser.new_context(viewport={"width": 1366, "height": 860}, accept_downloads=True, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{base}/admin/ledger")
+    assert "/admin/login" in page.url
+    _shot(page, "01-login")
+    page.fill("#username", "office")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/admin/ledger*")
+    page.goto(f"{base}/admin/")
+    page.wait_for_function("document.querySelectorAll('canvas').length === 2 && window.Chart !== undefined")
+    _shot(page, "02-dashboard")
+
+    page.goto(f"{base}/admin/ledger")
+    _shot(page, "03-ledger")
+    page.select_option("select[name=branch]", "maternal")
+    page.click("#filters button[type=submit]")
+    page.wait_for_url("**branch=maternal**")
+    branches = page.locator("tbody tr td:nth-child(6)").all_inner_texts()
+    assert branches and set(branches) == {"妇儿党支部"}
+    _shot(page, "04-ledger-filtered")
+
+    row = page.locator("tbody tr", has=page.locator("span.s-routed")).first
+    number = row.get_attribute("data-number")
+    row.locator("a").first.click()
+    page.wait_for_url(f"**/admin/tasks/{number}")
+    page.select_option("#reassign select[name=branch]", "nursing")
+    page.fill("#reassign input[name=note]", "需要护理部带教")
+    page.click("#reassign button[type=submit]")
+    page.wait_for_selector(".flash.ok")
+    assert page.inner_text("#task-branch") == "护理党支部"
+    _shot(page, "05-task-reassigned")
+
+    page.goto(f"{base}/admin/ledger?branch=nursing")
+    with page.expect_download() as info:
+        page.click("#export-xlsx")
+    target = tmp_path / "ledger.xlsx"
+    info.value.save_as(target)
+    sheet = load_workbook(target).active
+    assert sheet["A1"].value == "编号" and sheet.freeze_panes == "A2"
+    numbers = [r[0].value for r in sheet.iter_rows(min_row=2)]
+    assert number in numbers
+    assert isinstance(sheet["B2"].value, datetime)
+
+    for name, path in (("06-people", "/admin/people"), ("07-outbox", "/admin/outbox"), ("08-reports", "/admin/reports")):
+        page.goto(base + path)
+        assert page.locator("h1").count() == 1
+        _shot(page, name)
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                storage_state=context.storage_state())
+    mobile = phone.new_page()
+    for name, path in (("09-phone-dashboard", "/admin/"), ("10-phone-ledger", "/admin/ledger")):
+        mobile.goto(base + path)
+        mobile.wait_for_load_state("networkidle")
+        _shot(mobile, name)
+    phone.close()
+    context.close()

@@ -1,0 +1,100 @@
+"""People and units (branches, pairings, bound people, invite codes with QR images) and the outbox."""
+from __future__ import annotations
+
+import io
+
+import segno
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from sqlalchemy import select
+
+from handlers.webhook import WebhookState
+from models.org import Invite, Person
+from services import ledger, org, people
+from web.admin import require_write
+
+ROLE_LABELS = {"member": "成员", "secretary": "支部书记", "office": "党办", "admin": "管理员"}
+
+
+def invite_qr_text(invite: Invite, sandbox: bool) -> str:
+    """What the QR holds: the bind text in sandbox mode, else the invite code as the QR scene value."""
+    return f"绑定 {invite.code}" if sandbox else invite.code
+
+
+def register(bp: Blueprint, state: WebhookState) -> None:
+    settings = state.settings
+
+    @bp.get("/people")
+    def people_page():
+        org.sync_org(g.db, settings)
+        g.db.commit()
+        bound = g.db.scalars(select(Person).where(Person.role.is_not(None))
+                             .order_by(Person.role, Person.branch_id, Person.unit_id, Person.id)).all()
+        invites = g.db.scalars(select(Invite).where(Invite.revoked.is_(False), Invite.expires_at > g.now)
+                               .order_by(Invite.id.desc()).limit(100)).all()
+        return render_template("admin/people.html", branches=org.list_branches(g.db), units=org.list_units(g.db),
+                               bound=bound, invites=invites, roles=ROLE_LABELS, page_id="people",
+                               branch_rows=g.db.scalars(select(org.Branch).order_by(org.Branch.id)).all(),
+                               unit_rows=g.db.scalars(select(org.Unit).order_by(org.Unit.id)).all(),
+                               tz=settings.tz)
+
+    @bp.post("/invites")
+    def invite_create():
+        require_write()
+        role = request.form.get("role", "")
+        cons = org.consortium_by_code(g.db, None)
+        branch = org.branch_by_code(g.db, cons.id, request.form.get("branch", "")) if cons else None
+        unit = org.find_unit(g.db, request.form.get("unit", ""))
+        try:
+            invite = people.create_invite(g.db, role=role, consortium=cons, now=g.now,
+                                          ttl_days=365 if role == "member" else settings.invite_ttl_days,
+                                          branch=branch if role == "secretary" else None,
+                                          unit=unit if role == "member" else None,
+                                          deputy=request.form.get("deputy") == "1")
+        except people.InviteError:
+            g.db.rollback()
+            flash("请为支部书记选择支部、为成员选择单位。", "error")
+            return redirect(url_for("admin.people_page"))
+        g.db.commit()
+        flash(f"已生成邀请码 {invite.code}（{ROLE_LABELS.get(role, role)}），可下载二维码。", "ok")
+        return redirect(url_for("admin.people_page") + f"#invite-{invite.code}")
+
+    @bp.get("/invites/<code>.png")
+    def invite_qr(code: str):
+        invite = g.db.scalar(select(Invite).where(Invite.code == code.upper()))
+        if invite is None:
+            abort(404)
+        buffer = io.BytesIO()
+        segno.make(invite_qr_text(invite, settings.sandbox), error="m").save(buffer, kind="png", scale=10,
+                                                                             border=4)
+        buffer.seek(0)
+        return send_file(buffer, mimetype="image/png", as_attachment=request.args.get("download") == "1",
+                         download_name=f"邀请码-{invite.code}.png")
+
+    @bp.post("/people/<int:person_id>/unbind")
+    def person_unbind(person_id: int):
+        require_write()
+        person = g.db.get(Person, person_id)
+        if person is None:
+            abort(404)
+        name = person.display
+        people.unbind(g.db, person)
+        g.db.commit()
+        flash(f"已解除 {name} 的绑定。", "ok")
+        return redirect(url_for("admin.people_page"))
+
+    @bp.get("/outbox")
+    def outbox_page():
+        failed = ledger.undelivered(g.db)
+        recent = ledger.recent_outbox(g.db, limit=30)
+        names = ledger.people_by_openid(g.db, list({m.to_openid for m in failed + recent}))
+        return render_template("admin/outbox.html", failed=failed, recent=recent, names=names, tz=settings.tz,
+                               page_id="outbox")
+
+    @bp.post("/outbox/<int:message_id>/retry")
+    def outbox_retry(message_id: int):
+        require_write()
+        row = ledger.retry_message(g.db, message_id, now=g.now, sandbox=settings.sandbox)
+        g.db.commit()
+        flash(f"消息 #{message_id} 已重新排队发送。" if row else f"消息 #{message_id} 不是失败状态，无需重试。",
+              "ok" if row else "error")
+        return redirect(url_for("admin.outbox_page"))
