@@ -120,6 +120,8 @@ def replay_spool(state: WebhookState) -> dict:
             else:
                 replayed += 1
         path.unlink()
+    from services import intake
+    intake.materialize(state.session_factory, now=state.clock(), sandbox=state.settings.sandbox)
     return {"files": len(files), "replayed": replayed, "duplicates": duplicates}
 
 
@@ -216,9 +218,14 @@ class Materializer:
         self._event = __import__("threading").Event()
 
     def run_once(self) -> int:
+        """Materialize what is queued; a failure leaves rows queued for the next run (never lost)."""
         from services import intake
-        return intake.materialize(self.state.session_factory, now=self.state.clock(),
-                                  sandbox=self.state.settings.sandbox)
+        try:
+            return intake.materialize(self.state.session_factory, now=self.state.clock(),
+                                      sandbox=self.state.settings.sandbox)
+        except Exception:
+            log.exception("materializing queued requests failed; they stay queued")
+            return 0
 
     def wake(self) -> None:
         self._event.set()
@@ -232,10 +239,7 @@ class Materializer:
                 self._event.clear()
                 try:
                     self.run_once()
-                except OperationalError:
-                    time.sleep(2.0)
                 except Exception:
-                    log.exception("materializer failed")
                     time.sleep(2.0)
 
         threading.Thread(target=loop, name="materializer", daemon=True).start()

@@ -6,12 +6,13 @@ queue each reminder exactly once, and 10,000 recipients take well under two seco
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable
 
-from sqlalchemy import exists, insert, or_, select
+from sqlalchemy import exists, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -22,7 +23,6 @@ from models.schedule import Event, ReminderClaim
 
 KIND = "reminder"
 CHUNK = 2000
-VALUES_CHUNK = 1000  # x 9 columns: under SQLite's and PostgreSQL's bind-parameter limits
 AUDIENCES = ("secretaries", "office", "members", "everyone", "paired")
 AUDIENCE_PREFIXES = ("role:", "branch:", "unit:")
 OFFSET = re.compile(r"^(\d+)\s*([dhm])$")
@@ -112,20 +112,48 @@ def claim_once(session: Session, schedule: str, period: str, recipient: str, *, 
     return bool(claim(session, schedule, period, [recipient], now=now))
 
 
+# PostgreSQL: claims and outbox rows in one statement, recipients passed as arrays (fast at 10,000).
+PG_FAN_OUT = text("""
+WITH claimed AS (
+    INSERT INTO reminder_claims (schedule, period, recipient, created_at)
+    SELECT :schedule, :period, r, :now FROM unnest(CAST(:openids AS varchar[])) AS r
+    ON CONFLICT (schedule, period, recipient) DO NOTHING
+    RETURNING recipient)
+INSERT INTO outbox (to_openid, kind, text, payload, status, created_at, next_attempt_at, attempts)
+SELECT m.openid, :kind, m.body, CAST(:payload AS json), :status, :now, :next, 0
+FROM unnest(CAST(:openids AS varchar[]), CAST(:texts AS text[])) AS m(openid, body)
+JOIN claimed ON claimed.recipient = m.openid
+""")
+
+
+def _fan_out_pg(session: Session, schedule: str, period: str, texts: dict[str, str], *, now: datetime,
+                sandbox: bool, payload: dict) -> int:
+    result = session.execute(PG_FAN_OUT, {
+        "schedule": schedule, "period": period, "now": now, "openids": list(texts), "texts": list(texts.values()),
+        "kind": KIND, "payload": json.dumps(payload, ensure_ascii=False),
+        "status": "sandbox" if sandbox else "queued", "next": None if sandbox else now})
+    return result.rowcount
+
+
 def fan_out(session: Session, schedule: str, period: str, messages: Iterable[tuple[str, str]], *,
             now: datetime, sandbox: bool, payload: dict | None = None) -> int:
     """Queue `(openid, text)` reminders once per (schedule, period, openid); return how many were queued."""
     texts = dict(messages)
     if not texts:
         return 0
+    if session.get_bind().dialect.name == "postgresql":
+        return _fan_out_pg(session, schedule, period, texts, now=now, sandbox=sandbox,
+                           payload={"schedule": schedule, "period": period, **(payload or {})})
     claimed = claim(session, schedule, period, texts, now=now)
     payload = {"schedule": schedule, "period": period, **(payload or {})}
     rows = [{"to_openid": openid, "kind": KIND, "text": texts[openid], "payload": payload,
              "status": "sandbox" if sandbox else "queued", "created_at": now,
              "next_attempt_at": None if sandbox else now, "attempts": 0}
             for openid in texts if openid in claimed]
-    for start in range(0, len(rows), VALUES_CHUNK):  # one multi-row VALUES statement per chunk
-        session.execute(insert(OutboxMessage.__table__).values(rows[start:start + VALUES_CHUNK]))
+    table = OutboxMessage.__table__
+    stmt = insert(table).returning(table.c.id)  # RETURNING: batched multi-row VALUES ("insertmanyvalues")
+    for start in range(0, len(rows), CHUNK):
+        session.execute(stmt, rows[start:start + CHUNK])
     return len(rows)
 
 

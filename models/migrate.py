@@ -1,0 +1,56 @@
+"""Alembic, driven from code: upgrade, current revision, and the models-vs-migrations check."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if url:
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def upgrade_engine(engine: Engine) -> None:
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(connection=conn), "head")
+
+
+def upgrade(url: str) -> str | None:
+    from models.db import make_engine
+    engine = make_engine(url)
+    try:
+        upgrade_engine(engine)
+        return current(engine)
+    finally:
+        engine.dispose()
+
+
+def current(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def differences(engine: Engine) -> list:
+    """What the models have that the migrated database does not (empty = they agree)."""
+    import models.all  # noqa: F401
+    from models.base import Base
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        return compare_metadata(ctx, Base.metadata)

@@ -1,0 +1,101 @@
+"""A deterministic corpus of hostile webhook requests, of every class WeChat's servers never send.
+
+`corpus(n, token, aes_key, app_id, seed)` yields (label, query, body, expect) where `expect`
+is the status the webhook must answer: 403, 400 or 413 for rejections, 200 for the few
+well-signed ones that carry odd but legal content (they must be stored exactly once).
+"""
+from __future__ import annotations
+
+import base64
+import random
+import time
+from typing import Iterator
+
+from wechatpy.crypto import WeChatCrypto
+
+from core.wechat import cdata, sign
+
+BOMBS = [
+    '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><xml><FromUserName>&c;</FromUserName><MsgType>text</MsgType></xml>',
+    '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><FromUserName>u</FromUserName>'
+    '<MsgType>text</MsgType><Content>&e;</Content></xml>',
+    '<!DOCTYPE x SYSTEM "http://127.0.0.1:1/evil.dtd"><xml><FromUserName>u</FromUserName></xml>',
+    '<xml><!ENTITY x "y"><FromUserName>u</FromUserName></xml>',
+]
+CONTROL = "".join(chr(c) for c in range(1, 32) if chr(c) not in "\t\n\r")
+
+
+def _xml(rng: random.Random, user: str, content: str, msg_id: int, msg_type: str = "text") -> str:
+    return (f"<xml><ToUserName>{cdata('gh_x')}</ToUserName><FromUserName>{cdata(user)}</FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime><MsgType>{cdata(msg_type)}</MsgType>"
+            f"<Content>{cdata(content)}</Content><MsgId>{msg_id}</MsgId></xml>")
+
+
+def _signed(token: str, ts: int | None = None) -> dict:
+    ts_s = str(ts or int(time.time()))
+    nonce = str(random.randrange(10**9))
+    return {"timestamp": ts_s, "nonce": nonce, "signature": sign(token, ts_s, nonce)}
+
+
+def corpus(n: int, token: str, aes_key: str, app_id: str, seed: int = 7) -> Iterator[tuple[str, dict, bytes, int]]:
+    rng = random.Random(seed)
+    crypto = WeChatCrypto(token, aes_key, app_id)
+    wrong_app = WeChatCrypto(token, aes_key, "wx_not_ours")
+    base_id = 7_000_000_000 + seed * 1_000_000
+    for i in range(n):
+        kind = i % 20
+        user = f"fuzz-{rng.randrange(50)}"
+        good = _xml(rng, user, "测试", base_id + i)
+        q = _signed(token)
+        if kind == 0:
+            yield "wrong_signature", {**q, "signature": "%040x" % rng.getrandbits(160)}, good.encode(), 403
+        elif kind == 1:
+            yield "missing_signature", {k: v for k, v in q.items() if k != "signature"}, good.encode(), 403
+        elif kind == 2:
+            stale = _signed(token, int(time.time()) - rng.randrange(301, 10**6))
+            yield "stale_timestamp", stale, good.encode(), 403
+        elif kind == 3:
+            yield "future_timestamp", _signed(token, int(time.time()) + rng.randrange(301, 10**6)), good.encode(), 403
+        elif kind == 4:
+            yield "bad_timestamp", {**q, "timestamp": rng.choice(["", "abc", "1e9", "-"])}, good.encode(), 403
+        elif kind == 5:
+            yield "entity_bomb", q, rng.choice(BOMBS).encode(), 400
+        elif kind == 6:
+            cut = rng.randrange(1, len(good) - 1)
+            yield "truncated", q, good[:cut].encode(), 400
+        elif kind == 7:
+            yield "oversize", q, _xml(rng, user, "x" * (65536 + rng.randrange(1, 5000)), base_id + i).encode(), 413
+        elif kind == 8:
+            yield "garbage_bytes", q, bytes(rng.randrange(256) for _ in range(rng.randrange(0, 300))), 400
+        elif kind == 9:
+            enc = rng.choice(["!!!", "QUJD", base64.b64encode(rng.randbytes(48)).decode(), "A" * 88])
+            yield "bad_aes", {**q, "encrypt_type": "aes", "msg_signature": sign(token, q["timestamp"], q["nonce"], enc)}, \
+                f"<xml><Encrypt>{cdata(enc)}</Encrypt></xml>".encode(), 400
+        elif kind == 10:
+            env = wrong_app.encrypt_message(good, q["nonce"], q["timestamp"])
+            enc = env.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
+            yield "wrong_app_id", {**q, "encrypt_type": "aes", "msg_signature": sign(token, q["timestamp"], q["nonce"], enc)}, \
+                f"<xml><Encrypt>{cdata(enc)}</Encrypt></xml>".encode(), 400
+        elif kind == 11:
+            env = crypto.encrypt_message(good, q["nonce"], q["timestamp"])
+            enc = env.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
+            yield "wrong_msg_signature", {**q, "encrypt_type": "aes", "msg_signature": "0" * 40}, \
+                f"<xml><Encrypt>{cdata(enc)}</Encrypt></xml>".encode(), 403
+        elif kind == 12:
+            yield "no_msgtype", q, f"<xml><FromUserName>{cdata(user)}</FromUserName></xml>".encode(), 400
+        elif kind == 13:
+            yield "nested_fields", q, b"<xml><FromUserName><a><b>1</b></a></FromUserName><MsgType>text</MsgType></xml>", 400
+        elif kind == 14:
+            yield "control_chars_raw", q, f"<xml><FromUserName>u</FromUserName><MsgType>text</MsgType><Content>{CONTROL[:5]}</Content></xml>".encode(), 400
+        elif kind == 15:
+            yield "empty_body", q, b"", 400
+        elif kind == 16:
+            yield "huge_openid", q, _xml(rng, "u" * rng.randrange(65, 5000), "hi", base_id + i).encode(), 400
+        elif kind == 17:
+            text = "".join(rng.choice(["]]>", "<", "&", "😀", "\u202e", "\t", "测", "'", '"', "\\x00"]) for _ in range(rng.randrange(1, 40)))
+            yield "odd_text_ok", q, _xml(rng, user, text, base_id + i).encode(), 200
+        elif kind == 18:
+            yield "unknown_type_ok", q, _xml(rng, user, "x", base_id + i, msg_type=rng.choice(["foo", "miniprogrampage", "x" * 30])).encode(), 200
+        else:
+            yield "wrong_root", q, good.replace("<xml>", "<root>").replace("</xml>", "</root>").encode(), 400
