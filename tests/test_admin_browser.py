@@ -5,53 +5,17 @@ of every page (laptop and phone widths) go to test-artifacts/screenshots/.
 """
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import threading
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from tests.conftest import ROOT, need_service
 
-CHROMIUM = Path("/usr/bin/chromium")
+from tests.conftest import ROOT
+from tests.support.browser import browser  # noqa: F401  (fixture)
+
 SHOTS = ROOT / "test-artifacts" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
 PASSWORD = "browser-pass-9"
-
-
-def _has_cjk_font() -> bool:
-    if not shutil.which("fc-list"):
-        return False
-    out = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False).stdout
-    return bool(out.strip())
-
-
-def _ensure_chromium() -> bool:
-    """Debian's chromium (and a CJK font, so screenshots show Chinese), installed with apt when absent."""
-    missing = [pkg for pkg, ok in (("chromium", CHROMIUM.exists()), ("fonts-noto-cjk", _has_cjk_font())) if not ok]
-    if missing and shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], env=env, check=False, timeout=600)
-        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], env=env, check=False, timeout=900)
-    return CHROMIUM.exists()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    need_service("chromium (/usr/bin/chromium)", _ensure_chromium())
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        need_service("playwright (pip)", False)
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture
