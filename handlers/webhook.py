@@ -196,7 +196,7 @@ def build_state(settings: Settings, *, clock: Callable = utcnow, intake: str = "
     from handlers.registry import build_router
     from models.db import create_schema, make_engine, make_session_factory
     from services.routing_setup import load_routing
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, wait_seconds=3.5)  # WeChat waits 5 s, then retries
     create_schema(engine)
     state = WebhookState(settings=settings, session_factory=make_session_factory(engine), router=build_router(),
                          rules=load_routing(settings), crypto=make_crypto(settings), clock=clock,
