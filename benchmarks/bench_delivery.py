@@ -32,10 +32,23 @@ PY = sys.executable
 APPID, SECRET = "wx-bench", "bench-secret"
 
 
-def serve_fake() -> int:
-    """Child mode: the fake API; stdin `count PREFIX` answers {accepted, unique} for template sends."""
-    from tests.support.fake_wechat_api import FakeWeChatAPI
-    api = FakeWeChatAPI(appid=APPID, secret=SECRET).start()
+def serve_fake(keepalive: bool) -> int:
+    """Child mode: the fake API; stdin `count PREFIX` answers {accepted, unique} for template sends.
+
+    With `keepalive` the handler speaks HTTP/1.1 persistent connections, as api.weixin.qq.com
+    does; the fake's default is HTTP/1.0, one connection per call (simpler drops for tests).
+    """
+    from tests.support import fake_wechat_api as fake
+    if keepalive:
+        plain = fake._make_handler
+
+        def persistent(api):
+            handler = plain(api)
+            handler.protocol_version = "HTTP/1.1"
+            handler.wbufsize = -1  # headers and body in one segment (no Nagle/delayed-ACK stall)
+            return handler
+        fake._make_handler = persistent
+    api = fake.FakeWeChatAPI(appid=APPID, secret=SECRET).start()
     print(api.base_url, flush=True)
     for line in sys.stdin:
         prefix = line.split(maxsplit=1)[1].strip() if " " in line else ""
@@ -85,8 +98,8 @@ def pending(factory, prefix: str) -> int:
 
 
 class Fake:
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen([PY, __file__, "--serve-fake"], stdin=subprocess.PIPE,
+    def __init__(self, keepalive: bool) -> None:
+        self.proc = subprocess.Popen([PY, __file__, "--serve-fake"] + (["--keepalive"] if keepalive else []), stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True, cwd=ROOT)
         self.base_url = self.proc.stdout.readline().strip()
         self.lock = threading.Lock()
@@ -137,22 +150,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=6000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--lease", type=int, default=5, help="lease seconds in the kill run")
+    parser.add_argument("--http10", action="store_true",
+                        help="fake server closes the connection after each call (its test default)")
     parser.add_argument("--serve-fake", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--keepalive", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_fake:
-        return serve_fake()
+        return serve_fake(args.keepalive)
     from models.db import create_schema, make_engine, make_session_factory
     url = bench_db(args.db)
     engine = make_engine(url)
     create_schema(engine)
     factory = make_session_factory(engine)
-    fake = Fake()
+    fake = Fake(keepalive=not args.http10)
     tmp = Path(tempfile.mkdtemp(prefix="tongxin-bench-"))
     env = {**os.environ, "DATABASE_URL": url, "TONGXIN_CONFIG": str(write_config(tmp)),
            "TONGXIN_VAR_DIR": str(tmp), "WECHAT_APP_ID": APPID, "WECHAT_APP_SECRET": SECRET,
            "WECHAT_API_BASE": fake.base_url}
     env.pop("REDIS_URL", None)
-    print(f"fake WeChat API {fake.base_url}; database {url}; worker logs {tmp / 'workers.log'}", flush=True)
+    print(f"fake WeChat API {fake.base_url} ({'HTTP/1.0' if args.http10 else 'HTTP/1.1 keep-alive'}); "
+          f"database {url}; {args.workers} workers; worker logs {tmp / 'workers.log'}", flush=True)
     try:
         for kill, prefix in ((False, "r1-"), (True, "r2-")):
             result = run(factory, fake, env, prefix=prefix, messages=args.messages, workers=args.workers,

@@ -23,19 +23,22 @@ def register(cli: click.Group, pass_env, emit) -> None:
 
     @admin_group.command("create")
     @click.option("--username", required=True)
-    @click.option("--role", type=click.Choice(["office", "viewer"]), default="office", show_default=True)
+    @click.option("--role", type=click.Choice(["office", "viewer", "bureau"]), default="office", show_default=True)
+    @click.option("--consortium", default=None, help="Consortium code an office/viewer account sees (default: the first).")
     @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
     @pass_env
-    def admin_create(env, username: str, role: str, password_stdin: bool) -> None:
+    def admin_create(env, username: str, role: str, consortium: str | None, password_stdin: bool) -> None:
         """Create a console account (asks for the password)."""
         password = _read_password(password_stdin)
         with env.session() as session:
+            cons_id = _consortium_id(session, env.settings, consortium)
             try:
-                account = admin_accounts.create_account(session, username, password, role=role, now=utcnow())
+                account = admin_accounts.create_account(session, username, password, role=role, now=utcnow(),
+                                                        consortium_id=cons_id)
             except admin_accounts.AccountError as exc:
                 raise click.ClickException(str(exc)) from None
             session.commit()
-            emit({"username": account.username, "role": account.role,
+            emit({"username": account.username, "role": account.role, "consortium": consortium,
                   "created_at": account.created_at.isoformat()})
 
     @cli.group("export")
@@ -75,6 +78,16 @@ def register(cli: click.Group, pass_env, emit) -> None:
             rows = exports.export_reports(session, cons.id, year, tz, out, fmt,
                                           today_period=utcnow().astimezone(tz).strftime("%Y-%m"))
         emit({"out": str(out), "format": fmt, "rows": rows, "year": year})
+
+
+def _consortium_id(session, settings, code: str | None) -> int | None:
+    if not code:
+        return None
+    org.sync_org(session, settings)
+    cons = org.consortium_by_code(session, code)
+    if cons is None or cons.code != code:
+        raise click.BadParameter(f"unknown consortium {code!r}", param_hint="--consortium")
+    return cons.id
 
 
 def _format(out: Path) -> str:

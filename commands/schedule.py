@@ -1,6 +1,7 @@
 """`scheduler`, `schedule list`, `schedule fire`, `event add`: reminders and the task deadline sweep."""
 from __future__ import annotations
 
+import json
 import logging
 import signal
 from datetime import datetime
@@ -104,7 +105,7 @@ def register(cli: click.Group, pass_env, emit) -> None:
                     raise click.ClickException(f"no schedule {name!r}; known: {names}")
                 queued = jobs.fire_at(session, settings, schedule, when, runner="cli")
             session.commit()
-        emit({"queued": queued})
+        click.echo(json.dumps({"queued": queued}))  # one line, exactly as documented
 
     @cli.group("event")
     def event_group() -> None:

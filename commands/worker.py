@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import click
+from sqlalchemy import event
 
 log = logging.getLogger("tongxin.worker")
 
@@ -29,11 +30,46 @@ def _sqlite_lock(settings):
     return handle
 
 
+def _async_commit(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("SET synchronous_commit = off")
+    cur.close()
+    dbapi_conn.commit()
+
+
 def _stop_event() -> threading.Event:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     return stop
+
+
+def _loop(factory, api, conf, worker_name: str, *, once: bool) -> dict[str, int]:
+    """Deliver batch after batch; `once`: until nothing is due. Errors are logged and retried."""
+    from core.clock import utcnow
+    from services.delivery import run_once
+    totals: dict[str, int] = {}
+    stop = threading.Event() if once else _stop_event()
+    with ThreadPoolExecutor(conf.threads, thread_name_prefix="deliver") as pool:
+        while True:
+            try:
+                counts = run_once(factory, api, conf, worker=worker_name, clock=utcnow, pool=pool)
+            except Exception:  # database gone, token endpoint down: rows stay leased, retried later
+                if once:
+                    raise
+                log.exception("%s: delivery pass failed; retrying in 5 s", worker_name)
+                if stop.wait(5):
+                    break
+                continue
+            for key, value in counts.items():
+                totals[key] = totals.get(key, 0) + value
+            if counts["claimed"]:
+                log.info("%s: %s", worker_name, counts)
+            if stop.is_set() or (once and counts["claimed"] < conf.batch_size):
+                break
+            if not counts["claimed"] and stop.wait(conf.poll_seconds):
+                break
+    return totals
 
 
 def register(cli: click.Group, pass_env, emit) -> None:
@@ -47,11 +83,9 @@ def register(cli: click.Group, pass_env, emit) -> None:
     def worker(env, once: bool, batch: int | None, threads: int | None, lease: int | None,
                name: str | None) -> None:
         """Deliver queued outbox rows (custom message in the 48-hour window, else template)."""
-        from core.clock import utcnow
         from core.token_store import make_token_store
         from core.wechat_client import make_wechat_client
         from models.db import create_schema, make_engine, make_session_factory
-        from services.delivery import run_once
         from services.delivery_conf import load_delivery_conf
 
         settings = env.settings
@@ -64,25 +98,17 @@ def register(cli: click.Group, pass_env, emit) -> None:
             emit({"sandbox": True, "claimed": 0, "sent": 0})
             return
         lock = _sqlite_lock(settings)
+        # PostgreSQL: results are committed without waiting for the WAL fsync; if the database server
+        # itself crashes, the last few rows may be sent again after their lease, never lost.
         engine = make_engine(settings.database_url)
+        if engine.dialect.name == "postgresql":
+            event.listen(engine, "connect", _async_commit)
         create_schema(engine)
         factory = make_session_factory(engine)
         store = make_token_store(settings.wechat.app_id, engine=engine, redis_url=settings.redis_url)
         api = make_wechat_client(settings, store)
         worker_name = name or f"{socket.gethostname()}:{os.getpid()}"
-        totals: dict[str, int] = {}
-        stop = threading.Event() if once else _stop_event()
-        with ThreadPoolExecutor(conf.threads, thread_name_prefix="deliver") as pool:
-            while True:
-                counts = run_once(factory, api, conf, worker=worker_name, clock=utcnow, pool=pool)
-                for key, value in counts.items():
-                    totals[key] = totals.get(key, 0) + value
-                if counts["claimed"]:
-                    log.info("%s: %s", worker_name, counts)
-                if stop.is_set() or (once and counts["claimed"] < conf.batch_size):
-                    break
-                if not counts["claimed"] and stop.wait(conf.poll_seconds):
-                    break
+        totals = _loop(factory, api, conf, worker_name, once=once)
         if lock:
             lock.close()
         engine.dispose()

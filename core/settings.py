@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -41,11 +42,22 @@ class BranchConf:
 
 
 @dataclass(frozen=True)
+class PairingConf:
+    """One `pairs:` entry of a unit: the branch, agreement dates, duties, yearly 四个一 targets."""
+    branch: str
+    signed_on: date | None = None
+    ends_on: date | None = None
+    duties: tuple[str, ...] = ()
+    targets: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
 class UnitConf:
     code: str
     name: str
     kind: str
     paired_branches: tuple[str, ...] = ()
+    pairings: tuple[PairingConf, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,12 +188,16 @@ def _parse_units(items: list, path: str, branch_codes: set[str]) -> tuple[UnitCo
         kind = _get(raw, "kind", where, str)
         if kind not in UNIT_KINDS:
             raise ConfigError(f"{where}kind", f"expected one of {', '.join(UNIT_KINDS)}, got {kind!r}")
-        pairs = _str_list(raw, "pairs", where)
-        for j, b in enumerate(pairs):
-            if b not in branch_codes:
-                raise ConfigError(f"{where}pairs[{j}]", f'unknown branch "{b}"')
-        result.append(UnitConf(code, _get(raw, "name", where, str), kind, pairs))
+        pairings = _parse_pairs(_get(raw, "pairs", where, list, []), f"{where}pairs", branch_codes)
+        result.append(UnitConf(code, _get(raw, "name", where, str), kind,
+                               tuple(p.branch for p in pairings), pairings))
     return tuple(result)
+
+
+def _parse_pairs(items: list, path: str, branch_codes: set[str]) -> tuple[PairingConf, ...]:
+    """`pairs: [code, ...]` or `pairs: [{branch, signed, until, duties, targets}, ...]` (both forms mix)."""
+    from core.pairing_conf import parse_pair
+    return tuple(parse_pair(raw, f"{path}[{j}]", branch_codes) for j, raw in enumerate(items))
 
 
 def _parse_consortia(items: Any) -> tuple[ConsortiumConf, ...]:

@@ -5,10 +5,10 @@ import re
 from datetime import datetime, timedelta
 
 from core.wechat import Inbound
-from handlers import texts
+from handlers import activity_texts, texts
 from handlers.router import Context, Router, command, free_text, looks_like_command, role
 from models.report import MonthlyReport
-from services import reminders, reports
+from services import activities, reminders, reports
 from services.calendar import build_calendar
 
 router = Router("reports")
@@ -17,6 +17,7 @@ OFFICE = role("office", "admin")
 WHEN = re.compile(r"^(?:(\d{4})\s*[-/年.]\s*)?(\d{1,2})\s*[-/月.]\s*(\d{1,2})\s*[日号]?\s*[T\s]*"
                   r"(\d{1,2})\s*[:：点时]\s*(\d{1,2})?\s*分?\s*(.*)$", re.S)
 NOTICE_BEFORE = ["3d", "1h"]
+DRAFT_TTL = timedelta(hours=24)  # an abandoned draft stops catching the secretary's free text
 
 
 def _policy(ctx: Context) -> tuple:
@@ -72,6 +73,10 @@ def monthly_report(msg: Inbound, ctx: Context) -> str:
         return _draft_reply(ctx, period, tail)
     if rest:
         return _draft_reply(ctx, current, rest)
+    prefill, lines = activities.report_prefill(ctx.session, ctx.member.branch_id, ctx.member.consortium_id,
+                                               current, tz=ctx.settings.tz)
+    if prefill:  # the month's activities and resolved tasks pre-fill the draft (issue 10)
+        return activity_texts.PREFILL_NOTE.format(lines="\n".join(lines)) + _draft_reply(ctx, current, prefill)
     reports.start_draft(ctx.session, ctx.member, current, now=ctx.now)
     cal, policy = _policy(ctx)
     return texts.REPORT_GUIDE.format(branch=ctx.member.branch.name, period=reports.period_label(current),
@@ -89,11 +94,13 @@ def confirm_report(msg: Inbound, ctx: Context) -> str:
 
 
 def _pending_draft(msg: Inbound, ctx: Context) -> bool | dict:
-    """Free text (not a command) from a secretary with a report draft open."""
+    """Free text (not a command) from a secretary with a report draft opened within a day."""
     if looks_like_command(msg.text):
         return False
     draft = reports.pending_draft(ctx.session, ctx.member)
-    return {"draft": draft} if draft is not None else False
+    if draft is None or draft.created_at < ctx.now - DRAFT_TTL:
+        return False
+    return {"draft": draft}
 
 
 @router.on(SECRETARY, free_text(), _pending_draft)

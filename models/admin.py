@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, intpk, str64
 
-ADMIN_ROLES = ("office", "viewer")
+ADMIN_ROLES = ("office", "viewer", "bureau")  # bureau (卫健局): reads every consortium, side by side
 
 
 class AdminAccount(Base):
@@ -18,6 +18,7 @@ class AdminAccount(Base):
     username: Mapped[str64] = mapped_column(unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
+    consortium_id: Mapped[int | None] = mapped_column(ForeignKey("consortia.id"))  # office/viewer scope
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
     disabled: Mapped[bool] = mapped_column(default=False)

@@ -34,8 +34,9 @@ def make_engine(url: str, *, wait_seconds: float = 30.0, **kwargs) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    connect_args = {"connect_timeout": max(1, int(min(wait_seconds, 10))),
-                    "options": f"-c statement_timeout={int(wait_seconds * 1000)}"}
+    extra = dict(kwargs.pop("connect_args", {}))
+    options = f"-c statement_timeout={int(wait_seconds * 1000)} {extra.pop('options', '')}".strip()
+    connect_args = {"connect_timeout": max(1, int(min(wait_seconds, 10))), "options": options, **extra}
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 

@@ -19,6 +19,7 @@ from core.workdays import WorkCalendar
 from models.schedule import ScheduleRun
 from services import escalation, reminders, reports
 from services.calendar import build_calendar
+from scheduler import pairing_jobs
 from scheduler.schedules import Occurrence, Schedule, occurrence_at, occurrences
 
 log = logging.getLogger("tongxin.scheduler")
@@ -77,7 +78,8 @@ def remind_report_summary(session: Session, settings: Settings, schedule: Schedu
 
 
 JOBS: dict[str, Callable[..., int]] = {"notice": remind_notice, "report": remind_report,
-                                       "report_summary": remind_report_summary}
+                                       "report_summary": remind_report_summary,
+                                       "pairing": pairing_jobs.remind_four_ones}
 
 
 def _record(session: Session, occ: Occurrence, status: str, queued: int, *, now: datetime,

@@ -35,7 +35,7 @@ from core.workdays import WorkCalendar
 from services.reminders import check_audience
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
-KINDS = ("notice", "report", "report_summary")
+KINDS = ("notice", "report", "report_summary", "pairing")  # pairing: 四个一 reminder (scheduler/pairing_jobs.py)
 PERIODS = ("day", "week", "month", "quarter", "previous_month")
 REST_DAY = ("keep", "previous", "next")
 FIRE_ON = ("workday", "any")

@@ -28,7 +28,7 @@ class LoginError(Exception):
 
 
 def create_account(session: Session, username: str, password: str, *, role: str = "office",
-                   now: datetime) -> AdminAccount:
+                   now: datetime, consortium_id: int | None = None) -> AdminAccount:
     """A new console account; the password is stored as a salted scrypt hash."""
     username = username.strip()
     if not username or len(username) > 64:
@@ -39,7 +39,7 @@ def create_account(session: Session, username: str, password: str, *, role: str 
         raise AccountError(f"password must have at least {MIN_PASSWORD} characters")
     if session.scalar(select(AdminAccount.id).where(AdminAccount.username == username)) is not None:
         raise AccountError(f"account {username!r} exists already")
-    account = AdminAccount(username=username, role=role, created_at=now,
+    account = AdminAccount(username=username, role=role, created_at=now, consortium_id=consortium_id,
                            password_hash=generate_password_hash(password, method="scrypt"))
     session.add(account)
     session.flush()

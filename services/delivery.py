@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.wechat_client import WeChatApi, WeChatApiError
@@ -58,16 +58,18 @@ class Result:
 
 
 def recover_expired(session: Session, *, now: datetime, worker: str, conf: DeliveryConf) -> int:
-    """Queue again rows whose worker died mid-send (lease expired); record that as an attempt."""
+    """Queue again rows whose worker died mid-send (lease expired), or fail them at the attempt limit."""
     due = (select(OutboxMessage.id).where(OutboxMessage.status == "sending", OutboxMessage.lease_until < now)
            .limit(conf.batch_size).with_for_update(skip_locked=True).scalar_subquery())
     rows = session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(due))
-                           .values(status="queued", next_attempt_at=now, lease_until=None)
-                           .returning(OutboxMessage.id, OutboxMessage.claimed_by)
+                           .values(status=case((OutboxMessage.attempts >= conf.max_attempts, "failed"),
+                                               else_="queued"),
+                                   next_attempt_at=now, lease_until=None, last_error="发送中断（租约过期）")
+                           .returning(OutboxMessage.id, OutboxMessage.claimed_by, OutboxMessage.status)
                            .execution_options(synchronize_session=False)).all()
-    for outbox_id, claimed_by in rows:
+    for outbox_id, claimed_by, status in rows:
         session.add(DeliveryAttempt(outbox_id=outbox_id, at=now, worker=worker, api="lease", errcode=None,
-                                    message=f"lease of {claimed_by} expired; retrying", outcome="retry"))
+                                    message=f"lease of {claimed_by} expired", outcome=status.replace("queued", "retry")))
     return len(rows)
 
 
@@ -221,8 +223,6 @@ def run_once(factory: sessionmaker, api: WeChatApi, conf: DeliveryConf, *, worke
     """Claim one batch, send it (`pool`: in parallel, at most threads x 2 ahead), record as calls finish."""
     counts = {"claimed": 0, "recovered": 0, "sent": 0, "retry": 0, "failed": 0, "undeliverable": 0}
     with factory.kw["bind"].connect() as conn, factory(bind=conn) as session:  # one connection per batch
-        if conn.dialect.name == "postgresql":  # results reach WAL without waiting for fsync: a crash
-            session.execute(text("SET synchronous_commit = off"))  # of PostgreSQL may re-send, never lose
         counts["recovered"] = recover_expired(session, now=clock(), worker=worker, conf=conf)
         jobs = deque(claim(session, now=clock(), worker=worker, conf=conf, limit=limit))
         session.commit()
@@ -240,8 +240,5 @@ def run_once(factory: sessionmaker, api: WeChatApi, conf: DeliveryConf, *, worke
                 done = [(inflight.pop(f), f.result()) for f in finished]
             for outcome in record(session, done, now=clock(), worker=worker, conf=conf, sandbox=sandbox, rng=rng):
                 counts[outcome] += 1
-            session.commit()
-        if conn.dialect.name == "postgresql":
-            session.execute(text("RESET synchronous_commit"))
             session.commit()
     return counts

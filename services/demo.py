@@ -25,12 +25,13 @@ def seed(session, settings: Settings, *, now: datetime, requests: bool = False) 
     """Idempotent: demo office clerk, a secretary per branch, a member per unit, unit invite codes;
     with `requests`, also a month of requests for the console (services.demo_data)."""
     invites = []
-    for conf in settings.consortia:
+    for index, conf in enumerate(settings.consortia):
         cons = org.consortium_by_code(session, conf.code)
+        sec_prefix = "demo-sec-" if index == 0 else f"demo-sec-{conf.code}-"  # openids unique across consortia
         _person(session, f"demo-office-{conf.code}", "党办小李", now, role="office", consortium_id=cons.id)
         for i, b in enumerate(conf.branches):
             branch = org.branch_by_code(session, cons.id, b.code)
-            _person(session, f"demo-sec-{b.code}", DEMO_NAMES[i % len(DEMO_NAMES)], now, role="secretary",
+            _person(session, f"{sec_prefix}{b.code}", DEMO_NAMES[i % len(DEMO_NAMES)], now, role="secretary",
                     consortium_id=cons.id, branch_id=branch.id, is_deputy=False)
         for u in conf.units:
             unit = session.scalar(select(Unit).where(Unit.code == u.code))

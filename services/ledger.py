@@ -30,9 +30,10 @@ class LedgerFilter:
     unit: str = ""       # unit code
     status: str = ""     # one of STATUSES, or "overdue"
     text: str = ""       # part of the text or the number
+    consortium_id: int | None = None  # the console account's consortium (None: every one)
 
     def as_args(self) -> dict[str, str]:
-        return {k: v for k, v in self.__dict__.items() if v}
+        return {k: v for k, v in self.__dict__.items() if v and k != "consortium_id"}
 
 
 @dataclass(frozen=True)
@@ -99,14 +100,18 @@ def _base(flt: LedgerFilter, tz: ZoneInfo) -> Select:
 
 
 def _where(query: Select, flt: LedgerFilter, tz: ZoneInfo) -> Select:
+    if flt.consortium_id is not None:
+        query = query.where(Task.consortium_id == flt.consortium_id)
     if flt.month:
         start, end = month_bounds(flt.month, tz)
         query = query.where(Task.created_at >= start, Task.created_at < end)
     if flt.branch == "triage":
         query = query.where(Task.branch_id.is_(None))
     elif flt.branch:
-        query = query.where(Task.branch_id == select(Branch.id).where(Branch.code == flt.branch)
-                            .limit(1).scalar_subquery())
+        branch_id = select(Branch.id).where(Branch.code == flt.branch)
+        if flt.consortium_id is not None:  # branch codes repeat across consortia
+            branch_id = branch_id.where(Branch.consortium_id == flt.consortium_id)
+        query = query.where(Task.branch_id == branch_id.limit(1).scalar_subquery())
     if flt.unit:
         query = query.where(Task.unit_id == select(Unit.id).where(Unit.code == flt.unit).scalar_subquery())
     if flt.status == "overdue":

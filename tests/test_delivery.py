@@ -22,7 +22,7 @@ from services import outbox as outbox_svc
 from services import stats
 from services.delivery import claim, run_once
 from services.delivery_conf import load_delivery_conf
-from tests.conftest import PG_URL, REDIS_URL, ROOT, need_service
+from tests.conftest import REDIS_URL, ROOT, need_service
 from tests.support.fake_wechat_api import FakeWeChatAPI
 
 APPID, SECRET = "wx-tongxin-test", "test-secret"
@@ -120,18 +120,18 @@ def test_outside_the_window_goes_as_template_with_msgid(wechat, api, deliver, se
     assert (msg.status, msg.channel, msg.wechat_msgid) == ("sent", "template", str(sent["response"]["msgid"]))
 
 
-@pytest.mark.parametrize("code", [45015, 45047])
-def test_window_closed_or_quota_used_falls_back_to_template(wechat, api, deliver, session_factory, clock, code):
-    wechat.send("帮助", user="o-user")
-    api.fail_next("message/custom/send", code)
-    oid = queue(session_factory, clock)
-    assert deliver()["sent"] == 1
-    assert [c["path"] for c in api.calls if c["path"] != "stable_token"] == ["message/custom/send",
-                                                                             "message/template/send"]
-    msg, attempts = row(session_factory, oid)
-    assert (msg.status, msg.channel) == ("sent", "template")
-    assert [(a.api, a.errcode, a.outcome) for a in attempts] == [("custom", code, "fallback"),
-                                                                 ("template", 0, "sent")]
+def test_window_closed_or_quota_used_falls_back_to_template(wechat, api, deliver, session_factory, clock):
+    for code in (45015, 45047):
+        wechat.send("帮助", user=f"o-{code}")
+        api.fail_next("message/custom/send", code)
+        oid = queue(session_factory, clock, to=f"o-{code}")
+        assert deliver()["sent"] == 1
+        msg, attempts = row(session_factory, oid)
+        assert (msg.status, msg.channel) == ("sent", "template")
+        assert [(a.api, a.errcode, a.outcome) for a in attempts] == [("custom", code, "fallback"),
+                                                                     ("template", 0, "sent")]
+    assert [c["path"] for c in api.calls if c["path"] != "stable_token"] == [
+        "message/custom/send", "message/template/send"] * 2
 
 
 def test_no_window_and_no_template_is_undeliverable_with_reason(api, deliver, session_factory, clock):
@@ -145,28 +145,27 @@ def test_no_window_and_no_template_is_undeliverable_with_reason(api, deliver, se
         assert stats.undelivered_count(s) == 1
 
 
-@pytest.mark.parametrize("fault", ["-1", "45009", "http500", "drop", "timeout"])
-def test_transient_errors_back_off_with_jitter_then_deliver(api, deliver, session_factory, clock, settings,
-                                                            fault):
-    if fault == "timeout":
-        api.delay_next("message/template/send", 1.3)
-    elif fault == "http500":
-        api.fail_next_http("message/template/send", 500)
-    elif fault == "drop":
-        api.drop_next("message/template/send")
-    else:
-        api.fail_next("message/template/send", int(fault))
-    oid = queue(session_factory, clock)
-    assert deliver()["retry"] == 1
-    msg, [attempt] = row(session_factory, oid)
-    assert msg.status == "queued" and msg.last_error
-    assert timedelta(seconds=15) <= msg.next_attempt_at - clock.now <= timedelta(seconds=30)  # base 30 s, jitter
-    assert attempt.errcode == {"-1": -1, "45009": 45009, "http500": 500}.get(fault)
+FAULTS = {"-1": lambda api, path: api.fail_next(path, -1), "45009": lambda api, path: api.fail_next(path, 45009),
+          "http500": lambda api, path: api.fail_next_http(path, 500), "drop": lambda api, path: api.drop_next(path),
+          "timeout": lambda api, path: api.delay_next(path, 1.3)}  # the client waits 1 s
+
+
+def test_transient_errors_back_off_with_jitter_then_deliver(api, deliver, session_factory, clock):
+    ids = {}
+    for fault, inject in FAULTS.items():
+        inject(api, "message/template/send")
+        ids[fault] = queue(session_factory, clock, to=f"o-{fault}")
+        assert deliver()["retry"] == 1, fault
+        msg, [attempt] = row(session_factory, ids[fault])
+        assert msg.status == "queued" and msg.last_error, fault
+        assert timedelta(seconds=15) <= msg.next_attempt_at - clock.now <= timedelta(seconds=30)  # 30 s, jitter
+        assert attempt.errcode == {"-1": -1, "45009": 45009, "http500": 500}.get(fault)
     assert deliver()["claimed"] == 0  # not due yet
     clock.now += timedelta(seconds=31)
-    assert deliver()["sent"] == 1
-    msg, attempts = row(session_factory, oid)
-    assert (msg.status, msg.attempts, [a.outcome for a in attempts]) == ("sent", 2, ["retry", "sent"])
+    assert deliver()["sent"] == len(FAULTS)
+    for oid in ids.values():
+        msg, attempts = row(session_factory, oid)
+        assert (msg.status, msg.attempts, [a.outcome for a in attempts]) == ("sent", 2, ["retry", "sent"])
 
 
 def test_transient_errors_stop_at_the_attempt_limit(api, deliver, session_factory, clock):
@@ -182,29 +181,30 @@ def test_transient_errors_stop_at_the_attempt_limit(api, deliver, session_factor
     assert len(api.calls_to("message/template/send")) == 3
 
 
-@pytest.mark.parametrize("code", [43004, 40003, 43101])
-def test_permanent_errors_stop_at_once(api, deliver, session_factory, clock, code):
-    api.set_rule("o-user", code)
-    oid = queue(session_factory, clock)
-    assert deliver()["failed"] == 1
+def test_permanent_errors_stop_at_once(api, deliver, session_factory, clock):
+    ids = {}
+    for code in (43004, 40003, 43101):
+        api.set_rule(f"o-{code}", code)
+        ids[code] = queue(session_factory, clock, to=f"o-{code}")
+    assert deliver()["failed"] == 3
     clock.now += timedelta(days=1)
     assert deliver()["claimed"] == 0
-    msg, [attempt] = row(session_factory, oid)
-    assert (msg.status, attempt.errcode, attempt.outcome) == ("failed", code, "failed")
-    assert str(code) in msg.last_error
+    for code, oid in ids.items():
+        msg, [attempt] = row(session_factory, oid)
+        assert (msg.status, attempt.errcode, attempt.outcome) == ("failed", code, "failed")
+        assert str(code) in msg.last_error
 
 
-@pytest.mark.parametrize("spoil", ["expire_tokens", "invalidate_tokens"])
-def test_rejected_token_is_refreshed_once_and_the_call_retried_once(api, deliver, session_factory, clock,
-                                                                     spoil):
+def test_rejected_token_is_refreshed_once_and_the_call_retried_once(api, deliver, session_factory, clock):
     queue(session_factory, clock)
     deliver()
-    getattr(api, spoil)()
-    queue(session_factory, clock)
-    assert deliver()["sent"] == 1
+    for spoil in (api.expire_tokens, api.invalidate_tokens):
+        spoil()
+        queue(session_factory, clock)
+        assert deliver()["sent"] == 1
     codes = [c["response"]["errcode"] for c in api.calls_to("message/template/send")]
-    assert codes == [0, 42001 if spoil == "expire_tokens" else 40001, 0]
-    assert len(api.calls_to("stable_token")) == 2
+    assert codes == [0, 42001, 0, 40001, 0]
+    assert len(api.calls_to("stable_token")) == 3
 
 
 def test_token_refused_again_is_not_retried_in_a_loop(api, deliver, session_factory, clock):
@@ -245,17 +245,16 @@ def test_worker_killed_mid_batch_is_retried_after_the_lease(api, deliver, sessio
     assert sorted(m["json"]["touser"] for m in api.sent_messages()) == ["o-0", "o-1", "o-2"]
     msg, attempts = row(session_factory, ids[0])
     assert (msg.attempts, [a.api for a in attempts]) == (2, ["lease", "template"])
-    assert "dead" in attempts[0].message
+    assert "dead" in attempts[0].message and attempts[0].outcome == "retry"
 
 
-def test_two_workers_on_postgresql_claim_each_row_once(tmp_path, api):
-    need_service("PostgreSQL (TONGXIN_TEST_DATABASE_URL)", bool(PG_URL))
+def test_two_workers_on_postgresql_claim_each_row_once(tmp_path, api, pg_url):
     from tests.conftest import _reset_pg
-    _reset_pg(PG_URL)
-    settings = delivery_settings(tmp_path, PG_URL, api.base_url, batch_size=20)
+    _reset_pg(pg_url)
+    settings = delivery_settings(tmp_path, pg_url, api.base_url, batch_size=20)
     from models.db import create_schema
-    create_schema(make_engine(PG_URL))
-    conf, engines = load_delivery_conf(settings), [make_engine(PG_URL) for _ in range(2)]
+    create_schema(make_engine(pg_url))
+    conf, engines = load_delivery_conf(settings), [make_engine(pg_url) for _ in range(2)]
     factories = [make_session_factory(e) for e in engines]
     from core.clock import utcnow
     now = utcnow()
@@ -304,8 +303,14 @@ def token_env(tmp_path, api, url):
             "WECHAT_APP_SECRET": SECRET, "WECHAT_API_BASE": api.base_url}
 
 
-def test_token_is_shared_between_two_processes_via_the_database(api, settings, session_factory, tmp_path):
-    assert_one_token_for_two_processes(api, token_env(tmp_path, api, settings.database_url))
+def test_token_is_shared_between_two_processes_via_postgresql(api, pg_url, tmp_path):
+    from models.db import create_schema
+    from tests.conftest import _reset_pg
+    _reset_pg(pg_url)
+    engine = make_engine(pg_url)
+    create_schema(engine)
+    engine.dispose()
+    assert_one_token_for_two_processes(api, token_env(tmp_path, api, pg_url))
 
 
 def test_token_is_shared_between_two_processes_via_redis(api, tmp_path):
@@ -380,3 +385,32 @@ def test_sandbox_keeps_messages_in_the_outbox(tmp_path, monkeypatch, capsys):
     assert json.loads(capsys.readouterr().out)["sandbox"] is True
     with factory() as s:
         assert [m.status for m in s.scalars(select(OutboxMessage))] == ["sandbox"]
+
+
+def test_sqlite_allows_one_worker_at_a_time(tmp_path, monkeypatch, capsys):
+    import fcntl
+    from bot import main
+    for key, value in {"DATABASE_URL": f"sqlite:///{tmp_path / 'one.db'}", "TONGXIN_VAR_DIR": str(tmp_path),
+                       "WECHAT_APP_ID": APPID, "WECHAT_APP_SECRET": SECRET,
+                       "WECHAT_API_BASE": "http://127.0.0.1:9/cgi-bin/"}.items():
+        monkeypatch.setenv(key, value)
+    with open(tmp_path / "worker.lock", "w") as held:  # another worker is running
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert main(["worker", "--once"]) == 1
+    assert "another worker" in capsys.readouterr().err
+
+
+def test_lease_expired_at_the_attempt_limit_fails(api, session_factory, clock, conf):
+    from services.delivery import recover_expired
+    oid = queue(session_factory, clock)
+    for _ in range(conf.max_attempts):  # a message that kills its worker every time
+        with session_factory() as s:
+            assert len(claim(s, now=clock(), worker="crashing", conf=conf)) == 1
+            s.commit()
+        clock.now += timedelta(seconds=conf.lease_seconds + 1)
+        with session_factory() as s:
+            recover_expired(s, now=clock(), worker="w2", conf=conf)
+            s.commit()
+    msg, attempts = row(session_factory, oid)
+    assert (msg.status, msg.attempts) == ("failed", conf.max_attempts)
+    assert [a.outcome for a in attempts] == ["retry"] * (conf.max_attempts - 1) + ["failed"]

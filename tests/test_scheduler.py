@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from core.settings import ConfigError, load_settings
 from core.workdays import WorkCalendar
 from models.db import make_engine, make_session_factory
+from models.org import Pairing, Person
 from models.outbox import OutboxMessage
 from scheduler import jobs
 from scheduler.runner import OccurrenceTrigger, Runner, build_scheduler
@@ -21,11 +22,20 @@ from scheduler.schedules import parse_schedules
 from services.calendar import build_calendar
 
 SH = ZoneInfo("Asia/Shanghai")
-SECRETARIES = 10  # demo: one per branch
+LINXI_BRANCHES = 10  # demo: one secretary per branch in each consortium
 
 
 def at(*args) -> datetime:
     return datetime(*args, tzinfo=SH)
+
+
+def count_people(session_factory, where) -> int:
+    with session_factory() as s:
+        return s.scalar(select(func.count()).select_from(Person).where(where))
+
+
+def secretaries(session_factory) -> int:
+    return count_people(session_factory, Person.role == "secretary")
 
 
 def reminders_sent(session_factory, schedule: str | None = None) -> list[OutboxMessage]:
@@ -88,11 +98,11 @@ def test_whole_year_time_machine(settings, demo, session_factory):
     summaries = [f.date().isoformat() for f, name in steps if name == "report_summary"]
     assert summaries[-2:] == ["2026-12-01", "2027-01-04"]  # 2027-01-01 is a holiday override
     sent = reminders_sent(session_factory, "report_reminder")
-    assert len(sent) == 12 * SECRETARIES
+    assert len(sent) == 12 * secretaries(session_factory)
     december = [m for m in sent if m.payload["period"] == "2026-12" and m.to_openid == "demo-sec-eye_ent"]
     assert len(december) == 1 and "12月31日" in december[0].text and "2026年12月" in december[0].text
     summary = reminders_sent(session_factory, "report_summary")[-1]
-    assert summary.payload["period"] == "2026-12" and "（10个）" in summary.text
+    assert summary.payload["period"] == "2026-12" and f"（{LINXI_BRANCHES}个）" in summary.text
     total = len(reminders_sent(session_factory))
     drive(runner, clock, steps)  # the whole year again: nothing new
     assert len(reminders_sent(session_factory)) == total
@@ -105,7 +115,10 @@ def test_joint_meeting_goes_to_paired_branches_and_units_two_weeks_ahead(setting
         queued = jobs.fire_at(s, settings, schedule_named(settings, "joint_meeting"), steps[0][0])
         s.commit()
     recipients = {m.to_openid for m in reminders_sent(session_factory, "joint_meeting")}
-    assert queued == len(recipients) == 20 and "demo-member-BSZ" in recipients
+    paired = count_people(session_factory, ((Person.role == "secretary") & Person.branch_id.in_(
+        select(Pairing.branch_id))) | ((Person.role == "member") & Person.unit_id.in_(select(Pairing.unit_id))))
+    assert queued == len(recipients) == paired and "demo-member-BSZ" in recipients
+    assert "demo-sec-eye_ent" in recipients
     assert "2026年第4季度" in reminders_sent(session_factory, "joint_meeting")[0].text
 
 
@@ -117,13 +130,13 @@ def test_rest_day_25th_moves_to_previous_working_day(plain_settings):
     assert trigger.get_next_fire_time(None, at(2026, 12, 1)) == at(2026, 12, 25, 9)   # a Friday: kept
 
 
-def test_same_reminder_fired_twice_sends_once(settings, demo, tmp_path):
+def test_same_reminder_fired_twice_sends_once(settings, demo, session_factory, tmp_path):
     from bot import cli
     env = {"DATABASE_URL": settings.database_url, "TONGXIN_VAR_DIR": str(tmp_path)}
     args = ["schedule", "fire", "report_reminder", "--at", "2026-12-25T09:00+08:00"]
     first = CliRunner().invoke(cli, args, env=env)
     assert first.exit_code == 0, first.output
-    assert json.loads(first.stdout) == {"queued": SECRETARIES}
+    assert json.loads(first.stdout) == {"queued": secretaries(session_factory)}
     assert json.loads(CliRunner().invoke(cli, args, env=env).stdout) == {"queued": 0}
     listing = json.loads(CliRunner().invoke(cli, ["schedule", "list", "--json", "--from",
                                                   "2026-11-23T12:00+08:00"], env=env).stdout)
@@ -149,12 +162,12 @@ def test_two_scheduler_instances_send_once(settings, demo, session_factory):
         t.start()
     for t in threads:
         t.join()
-    assert sorted(results) == [0, SECRETARIES]
-    assert len(reminders_sent(session_factory, "report_reminder")) == SECRETARIES
+    assert sorted(results) == [0, secretaries(session_factory)]
+    assert len(reminders_sent(session_factory, "report_reminder")) == secretaries(session_factory)
     a.is_leader = b.is_leader = False
     assert a.check_leader() and not b.check_leader()  # a's catch-up on taking the lead sends nothing new
     assert not b.check_leader()
-    assert len(reminders_sent(session_factory, "report_reminder")) == SECRETARIES
+    assert len(reminders_sent(session_factory, "report_reminder")) == secretaries(session_factory)
     if settings.database_url.startswith("postgresql"):
         a.leader.conn.invalidate()  # the leader process dies: its connection (and lock) go
         factories[0].kw["bind"].dispose()
@@ -171,13 +184,13 @@ def test_catch_up_fires_within_window_and_logs_beyond(settings, demo, session_fa
     first = Runner(settings, session_factory, clock=clock, holder="late")
     assert first.check_leader()
     first.close()
-    assert len(reminders_sent(session_factory, "report_reminder")) == SECRETARIES
+    assert len(reminders_sent(session_factory, "report_reminder")) == secretaries(session_factory)
     caplog.set_level(logging.WARNING, logger="tongxin.scheduler")
     clock.now = at(2027, 1, 26, 10, 0)  # 25 h after the January reminder
     runner = Runner(settings, session_factory, clock=clock, holder="later")
     runner.is_leader = True
     runner.catch_up()
-    assert len(reminders_sent(session_factory, "report_reminder")) == SECRETARIES
+    assert len(reminders_sent(session_factory, "report_reminder")) == secretaries(session_factory)
     assert "report_reminder: skipped 2027-01-25T09:00:00+08:00" in caplog.text
 
 
@@ -233,6 +246,11 @@ def test_scheduler_jobs_have_timezone_grace_and_coalescing(plain_settings, caplo
     finally:
         scheduler.shutdown(wait=False)
         thread.join(timeout=5)
+
+
+def test_every_schedule_kind_has_a_job():
+    from scheduler.schedules import KINDS
+    assert set(jobs.JOBS) == set(KINDS)
 
 
 def test_year_without_holiday_data_falls_back_without_crashing(plain_settings):

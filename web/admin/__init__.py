@@ -29,7 +29,7 @@ def _check_csrf() -> None:
 
 def make_admin(state: WebhookState) -> Blueprint:
     """Build the /admin blueprint over the app's state (settings, session factory, clock)."""
-    from web.admin import auth, org_pages, pages, reports_pages
+    from web.admin import auth, org_pages, pages, pairing_pages, reports_pages, scope
 
     bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
                    static_folder="static", static_url_path="/static")
@@ -50,6 +50,7 @@ def make_admin(state: WebhookState) -> Blueprint:
         g.admin = admin_accounts.get_account(g.db, session.get("admin_id"))
         if g.admin is None:
             return redirect(url_for("admin.login", next=request.full_path))
+        g.consortium = scope.resolve(g.db, state.settings, g.admin, request.args.get("consortium"))
         return None
 
     @bp.teardown_request
@@ -62,7 +63,7 @@ def make_admin(state: WebhookState) -> Blueprint:
     def _inject() -> dict:
         return {"csrf_token": csrf_token, "console_sandbox": state.settings.sandbox}
 
-    for module in (auth, pages, org_pages, reports_pages):
+    for module in (auth, pages, org_pages, reports_pages, pairing_pages):
         module.register(bp, state)
     return bp
 

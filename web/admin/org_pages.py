@@ -10,7 +10,7 @@ from sqlalchemy import select
 from handlers.webhook import WebhookState
 from models.org import Invite, Person
 from services import ledger, org, people
-from web.admin import require_write
+from web.admin import require_write, scope
 
 ROLE_LABELS = {"member": "成员", "secretary": "支部书记", "office": "党办", "admin": "管理员"}
 
@@ -27,23 +27,30 @@ def register(bp: Blueprint, state: WebhookState) -> None:
     def people_page():
         org.sync_org(g.db, settings)
         g.db.commit()
-        bound = g.db.scalars(select(Person).where(Person.role.is_not(None))
+        cid = g.consortium.id  # only the account's consortium
+        bound = g.db.scalars(select(Person).where(Person.role.is_not(None), Person.consortium_id == cid)
                              .order_by(Person.role, Person.branch_id, Person.unit_id, Person.id)).all()
-        invites = g.db.scalars(select(Invite).where(Invite.revoked.is_(False), Invite.expires_at > g.now)
+        invites = g.db.scalars(select(Invite).where(Invite.revoked.is_(False), Invite.expires_at > g.now,
+                                                    Invite.consortium_id == cid)
                                .order_by(Invite.id.desc()).limit(100)).all()
-        return render_template("admin/people.html", branches=org.list_branches(g.db), units=org.list_units(g.db),
+        code = g.consortium.code
+        return render_template("admin/people.html", units=[u for u in org.list_units(g.db) if u["consortium"] == code],
+                               branches=[b for b in org.list_branches(g.db) if b["consortium"] == code],
                                bound=bound, invites=invites, roles=ROLE_LABELS, page_id="people",
-                               branch_rows=g.db.scalars(select(org.Branch).order_by(org.Branch.id)).all(),
-                               unit_rows=g.db.scalars(select(org.Unit).order_by(org.Unit.id)).all(),
+                               branch_rows=g.db.scalars(select(org.Branch).where(org.Branch.consortium_id == cid)
+                                                        .order_by(org.Branch.id)).all(),
+                               unit_rows=g.db.scalars(select(org.Unit).where(org.Unit.consortium_id == cid)
+                                                      .order_by(org.Unit.id)).all(),
                                tz=settings.tz)
 
     @bp.post("/invites")
     def invite_create():
         require_write()
         role = request.form.get("role", "")
-        cons = org.consortium_by_code(g.db, None)
+        cons = g.consortium
         branch = org.branch_by_code(g.db, cons.id, request.form.get("branch", "")) if cons else None
         unit = org.find_unit(g.db, request.form.get("unit", ""))
+        unit = unit if unit is not None and unit.consortium_id == cons.id else None
         try:
             invite = people.create_invite(g.db, role=role, consortium=cons, now=g.now,
                                           ttl_days=365 if role == "member" else settings.invite_ttl_days,
@@ -61,7 +68,7 @@ def register(bp: Blueprint, state: WebhookState) -> None:
     @bp.get("/invites/<code>.png")
     def invite_qr(code: str):
         invite = g.db.scalar(select(Invite).where(Invite.code == code.upper()))
-        if invite is None:
+        if invite is None or invite.consortium_id != g.consortium.id:
             abort(404)
         buffer = io.BytesIO()
         segno.make(invite_qr_text(invite, settings.sandbox), error="m").save(buffer, kind="png", scale=10,
@@ -74,7 +81,7 @@ def register(bp: Blueprint, state: WebhookState) -> None:
     def person_unbind(person_id: int):
         require_write()
         person = g.db.get(Person, person_id)
-        if person is None:
+        if person is None or person.consortium_id != g.consortium.id:
             abort(404)
         name = person.display
         people.unbind(g.db, person)
@@ -84,8 +91,9 @@ def register(bp: Blueprint, state: WebhookState) -> None:
 
     @bp.get("/outbox")
     def outbox_page():
-        failed = ledger.undelivered(g.db)
-        recent = ledger.recent_outbox(g.db, limit=30)
+        mine = scope.openids_of_consortium(g.db, g.consortium.id)
+        failed = [m for m in ledger.undelivered(g.db) if m.to_openid in mine]
+        recent = [m for m in ledger.recent_outbox(g.db, limit=300) if m.to_openid in mine][:30]
         names = ledger.people_by_openid(g.db, list({m.to_openid for m in failed + recent}))
         return render_template("admin/outbox.html", failed=failed, recent=recent, names=names, tz=settings.tz,
                                page_id="outbox")
@@ -93,6 +101,10 @@ def register(bp: Blueprint, state: WebhookState) -> None:
     @bp.post("/outbox/<int:message_id>/retry")
     def outbox_retry(message_id: int):
         require_write()
+        from models.outbox import OutboxMessage
+        target = g.db.get(OutboxMessage, message_id)
+        if target is None or target.to_openid not in scope.openids_of_consortium(g.db, g.consortium.id):
+            abort(404)
         row = ledger.retry_message(g.db, message_id, now=g.now, sandbox=settings.sandbox)
         g.db.commit()
         flash(f"消息 #{message_id} 已重新排队发送。" if row else f"消息 #{message_id} 不是失败状态，无需重试。",

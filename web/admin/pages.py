@@ -19,6 +19,7 @@ TASK_ERRORS = {"same_branch": "该诉求已在{branch}，无需改派。", "unkn
 
 
 def _filter_from(args) -> ledger.LedgerFilter:
+    """The console's filter, always within the account's consortium (g.consortium)."""
     month = args.get("month", "").strip()
     try:
         if month:
@@ -28,7 +29,7 @@ def _filter_from(args) -> ledger.LedgerFilter:
     status = args.get("status", "")
     return ledger.LedgerFilter(month=month, branch=args.get("branch", "").strip(), unit=args.get("unit", "").strip(),
                                status=status if status in (*STATUS_LABELS, "overdue") else "",
-                               text=args.get("q", args.get("text", "")).strip()[:100])
+                               text=args.get("q", args.get("text", "")).strip()[:100], consortium_id=g.consortium.id)
 
 
 def _int_arg(name: str) -> int | None:
@@ -37,8 +38,9 @@ def _int_arg(name: str) -> int | None:
 
 
 def _choices(consortium_id: int | None = None) -> dict:
-    branches = g.db.scalars(select(Branch).order_by(Branch.consortium_id, Branch.id)).all()
-    units = g.db.scalars(select(Unit).order_by(Unit.id)).all()
+    consortium_id = g.consortium.id if consortium_id is None else consortium_id
+    branches = g.db.scalars(select(Branch).where(Branch.consortium_id == consortium_id).order_by(Branch.id)).all()
+    units = g.db.scalars(select(Unit).where(Unit.consortium_id == consortium_id).order_by(Unit.id)).all()
     return {"branches": branches, "units": units, "statuses": STATUS_LABELS}
 
 
@@ -55,7 +57,7 @@ def register(bp: Blueprint, state: WebhookState) -> None:
             ledger.parse_month(month)
         except ValueError:
             month = this_month()
-        cons = _consortium()
+        cons = g.consortium
         data = ledger.dashboard(g.db, cons.id, month, tz, now=g.now)
         return render_template("admin/dashboard.html", data=data, months=ledger.months_with_tasks(
             g.db, tz, today=g.now.astimezone(tz).date()), consortium=cons, page_id="dashboard")
@@ -84,7 +86,7 @@ def register(bp: Blueprint, state: WebhookState) -> None:
     @bp.get("/tasks/<number>")
     def task_page(number: str):
         try:
-            task = tasks.get_task(g.db, number)
+            task = tasks.get_task(g.db, number, g.consortium.id)
         except tasks.TaskError:
             abort(404)
         return render_template("admin/task.html", task=task, events=tasks.history(g.db, task), tz=tz,
@@ -96,7 +98,7 @@ def register(bp: Blueprint, state: WebhookState) -> None:
         note = request.form.get("note", "").strip()[:200]
         label = f"控制台 {g.admin.username}" + (f"：{note}" if note else "")
         try:
-            task = tasks.get_task(g.db, number)
+            task = tasks.get_task(g.db, number, g.consortium.id)
             tasks.assign(g.db, None, task.number, request.form.get("branch", ""), now=g.now,
                          sandbox=state.settings.sandbox, note=label, consortium_id=task.consortium_id)
         except tasks.TaskError as exc:

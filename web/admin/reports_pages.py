@@ -19,7 +19,7 @@ def register(bp: Blueprint, state: WebhookState) -> None:
     @bp.get("/reports")
     def reports_page():
         year = _year()
-        cons = org.consortium_by_code(g.db, None)
+        cons = g.consortium
         matrix = exports.report_matrix(g.db, cons.id, year, today_period=g.now.astimezone(tz).strftime("%Y-%m")) \
             if cons else []
         return render_template("admin/reports.html", matrix=matrix, year=year, labels=exports.REPORT_STATE_LABELS,
@@ -30,7 +30,7 @@ def register(bp: Blueprint, state: WebhookState) -> None:
         if fmt not in exports.FORMATS:
             abort(404)
         year = _year()
-        cons = org.consortium_by_code(g.db, None)
+        cons = g.consortium
         buffer = io.BytesIO()
         exports.export_reports(g.db, cons.id, year, tz, buffer, fmt,
                                today_period=g.now.astimezone(tz).strftime("%Y-%m"))
