@@ -102,6 +102,9 @@ def serve(env: Env, host: str, port: int, workers: int, threads: int, intake: st
     if settings.sandbox:
         click.echo(f"WARNING: sandbox mode (no WeChat credentials): token '{settings.wechat.token}', "
                    f"outbound messages are stored, not sent. Try http://{host}:{port}/simulator", err=True)
+    engine = make_engine(settings.database_url)
+    create_schema(engine)  # migrate once, in the master, before the workers fork
+    engine.dispose()
     run_gunicorn(lambda: create_app(settings, background=True, intake=intake), host=host, port=port,
                  workers=workers, threads=threads)
 

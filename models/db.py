@@ -46,19 +46,23 @@ def make_session_factory(engine_or_url: Engine | str) -> sessionmaker[Session]:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every table (all model modules are imported first)."""
-    import models.all  # noqa: F401  (registers every mapper)
-    Base.metadata.create_all(engine)
+    """Bring the database to the newest migration (Alembic); a no-op when it is current."""
+    from models.migrate import upgrade_engine
+    upgrade_engine(engine)
 
 
 def drop_schema(engine: Engine) -> None:
+    """Drop every table and the migration marker (tests and benchmarks only)."""
     import models.all  # noqa: F401
+    from sqlalchemy import text
     Base.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
 def schema_status(session: Session) -> str:
-    """'current' when every model table exists in the database, else 'behind'."""
-    from sqlalchemy import inspect
-    import models.all  # noqa: F401
-    existing = set(inspect(session.connection()).get_table_names())
-    return "current" if set(Base.metadata.tables) <= existing else "behind"
+    """'current' when the database is at the newest migration, else 'behind'."""
+    from alembic.migration import MigrationContext
+    from models.migrate import head
+    current = MigrationContext.configure(session.connection()).get_current_revision()
+    return "current" if current == head() else "behind"

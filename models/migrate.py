@@ -24,11 +24,25 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
 
 
 def head() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    """The newest revision of the migration scripts (read once per process)."""
+    if "head" not in _HEAD:
+        _HEAD["head"] = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return _HEAD["head"]
+
+
+_HEAD: dict[str, str | None] = {}
+LOCK_KEY = 7_274_001  # PostgreSQL advisory lock: one migrating process at a time
 
 
 def upgrade_engine(engine: Engine) -> None:
+    """Upgrade to head; cheap when already current. Concurrent starters wait for each other."""
+    from sqlalchemy import text
+    with engine.connect() as conn:
+        if MigrationContext.configure(conn).get_current_revision() == head():
+            return
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
         command.upgrade(alembic_config(connection=conn), "head")
 
 

@@ -227,7 +227,7 @@ def urge_missing(session: Session, consortium_id: int, period: str, deadline: st
     for branch in missing_branches(session, consortium_id, period):
         text = URGE_TEXT.format(branch=branch.name, period=period_label(period), deadline=deadline)
         staff = org.branch_staff(session, branch.id)
-        if not reminders.claim_once(session, "urge", f"{period}@{day}", f"branch:{branch.code}", now=now):
+        if not reminders.claim_once(session, "urge", f"{period}@{day}", f"branch:{branch.id}", now=now):
             result["already"].append(branch.name)
             continue
         reminders.fan_out(session, "urge", f"{period}@{day}", [(p.openid, text) for p in staff],
