@@ -128,8 +128,9 @@ for _module in commands.MODULES:  # each resource module registers its own comma
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    import os
+    from core.logs import setup_logging
+    setup_logging(os.environ.get("LOG_LEVEL", "INFO").upper(), json_logs=os.environ.get("LOG_FORMAT", "json") == "json")
     try:
         cli.main(args=argv, prog_name="bot.py", standalone_mode=False)
     except ConfigError as exc:

@@ -13,9 +13,9 @@ from core.settings import Settings
 from models.db import create_schema, make_engine, make_session_factory
 from scheduler import jobs
 from scheduler.runner import build_scheduler
-from scheduler.schedules import occurrences, parse_schedules
+from scheduler.schedules import parse_schedules, schedule_rows
 from services import reminders
-from services.calendar import build_calendar, warn_coverage
+from services.calendar import warn_coverage
 
 log = logging.getLogger("tongxin.scheduler")
 
@@ -27,20 +27,6 @@ def _instant(text: str, settings: Settings) -> datetime:
     except ValueError:
         raise click.BadParameter(f"expected ISO 8601 such as 2026-12-25T09:00+08:00, got {text!r}") from None
     return value.replace(tzinfo=settings.tz) if value.tzinfo is None else value
-
-
-def schedule_rows(settings: Settings, after: datetime) -> list[dict]:
-    """Each schedule with its next three fire times (and the built-in sweep)."""
-    cal, tz = build_calendar(settings), settings.tz
-    rows = []
-    for s in parse_schedules(settings):
-        w = s.when
-        rows.append({"name": s.name, "kind": s.kind, "to": s.audience, "period": s.period,
-                     "when": {"month": w.month, "day": w.day, "day_of_week": w.day_of_week,
-                              "time": w.at.strftime("%H:%M"), "rest_day": w.rest_day,
-                              "before_days": w.before_days, "before_workdays": w.before_workdays},
-                     "next": [o.at.isoformat() for o in occurrences(s, cal, tz, after=after, count=3)]})
-    return rows
 
 
 def register(cli: click.Group, pass_env, emit) -> None:

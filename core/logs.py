@@ -28,3 +28,5 @@ def setup_logging(level: str = "INFO", json_logs: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    for noisy in ("alembic", "jieba"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -23,6 +23,7 @@ def _submit(ctx: Context, text: str, inbound_id: int | None, decision=None) -> s
                                 sandbox=ctx.sandbox)
     inbound_svc.mark(ctx.session, inbound_id, "task", task.id)
     ctx.notes["routed_to"] = decision.branch
+    ctx.notes["task"] = task.number
     if task.branch is None:
         return texts.REQUEST_TRIAGE.format(number=task.number, office="党委办公室")
     return texts.REQUEST_ROUTED.format(number=task.number, branch=task.branch.name)

@@ -61,6 +61,8 @@ class Router:
             finally:
                 ctx.args = saved
             if reply is not None:
+                if args.get("number"):
+                    ctx.notes.setdefault("task", args["number"])
                 return reply
         return None
 

@@ -58,7 +58,7 @@ def handle_message(state: WebhookState, msg: Inbound) -> str:
             reply = state.fast_lane.try_handle(msg)
             if reply is not None:
                 state.metrics.inc("tongxin_inbound_total", "inbound messages by outcome", outcome="fast_lane")
-                return reply
+                return reply  # logged by nobody on the hot path: the metrics count it
             state.fast_lane.forget(msg.openid)
         return process_message(state, msg, now=state.clock())
     except OperationalError as exc:  # refused, gone, timed out: keep the message on disk instead
@@ -98,6 +98,8 @@ def process_message(state: WebhookState, msg: Inbound, *, now, deferred: bool = 
             outbox_svc.enqueue(session, msg.openid, "reply", row.reply, now=now, sandbox=state.settings.sandbox)
         session.commit()
         state.metrics.inc("tongxin_inbound_total", "inbound messages by outcome", outcome=row.status)
+        log.info("message handled", extra={"msg_key": msg.dedupe_key, "outcome": row.status,
+                                           **({"task": ctx.notes["task"]} if "task" in ctx.notes else {})})
         if "routed_to" in ctx.notes:
             state.metrics.inc("tongxin_routing_decisions_total", "requests by routed branch",
                               branch=ctx.notes["routed_to"])

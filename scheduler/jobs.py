@@ -42,7 +42,7 @@ def remind_notice(session: Session, settings: Settings, schedule: Schedule, occ:
     """A calendar notice (主题党日, 三会一课, 联席会议) to the schedule's audience."""
     values = _values(settings, build_calendar(settings), schedule, occ)
     messages = [(r.openid, schedule.text.format(**values, branch=r.place))
-                for r in reminders.recipients(session, schedule.audience)]
+                for r in reminders.recipients(session, schedule.audience, consortium=schedule.consortium)]
     return reminders.fan_out(session, schedule.name, occ.period, messages, now=now, sandbox=settings.sandbox)
 
 
@@ -50,7 +50,7 @@ def remind_report(session: Session, settings: Settings, schedule: Schedule, occ:
                   now: datetime) -> int:
     """月报 reminder; with only_missing, branches that filed for the period are left out."""
     values = _values(settings, build_calendar(settings), schedule, occ)
-    people = reminders.recipients(session, schedule.audience)
+    people = reminders.recipients(session, schedule.audience, consortium=schedule.consortium)
     if schedule.only_missing:
         filed = reports.filed_branch_ids(session, occ.period)
         people = [r for r in people if r.branch_id not in filed]
@@ -62,7 +62,7 @@ def remind_report_summary(session: Session, settings: Settings, schedule: Schedu
                           now: datetime) -> int:
     """To the office: which branches have not filed the period's report (per consortium)."""
     values = _values(settings, build_calendar(settings), schedule, occ)
-    people = reminders.recipients(session, schedule.audience)
+    people = reminders.recipients(session, schedule.audience, consortium=schedule.consortium)
     missing_by_consortium: dict[int | None, list[str]] = {}
     messages = []
     for r in people:

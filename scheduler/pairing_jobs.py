@@ -14,7 +14,7 @@ def remind_four_ones(session: Session, settings: Settings, schedule, occ, *, now
     """Queue the reminder to the schedule's audience, limited to branches with incomplete pairings."""
     incomplete = pairing.incomplete_by_branch(session, occ.target.year)
     messages = []
-    for r in reminders.recipients(session, schedule.audience):
+    for r in reminders.recipients(session, schedule.audience, consortium=schedule.consortium):
         rows = incomplete.get(r.branch_id)
         if not rows:
             continue

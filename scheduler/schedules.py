@@ -11,6 +11,7 @@ schedules:
     period: month                  # day | week | month (default) | quarter | previous_month
     when: {month: "*", day: 25, time: "09:00", rest_day: previous}
     text: "请于{deadline}前报送{period}工作月报"   # {period} {deadline} {date} {branch} {missing} {count}
+    consortium: linxi              # optional: only this consortium's people (absent: every consortium)
 ```
 `when.day` is a cron day field (25, "1-7", "last", "1st fri") or `last_workday` /
 `first_workday`; `month` and `day_of_week` are cron fields too. The day so found is
@@ -32,6 +33,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from core.settings import ConfigError, Settings
 from core.workdays import WorkCalendar
+from services.calendar import build_calendar
 from services.reminders import check_audience
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
@@ -71,6 +73,7 @@ class Schedule:
     period: str
     only_missing: bool
     when: When
+    consortium: str | None = None  # consortium code; None: every consortium
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,16 @@ def _parse_text(raw: Mapping, where: str) -> str:
     return text
 
 
-def _parse_one(raw: Any, i: int, tz: ZoneInfo, seen: set[str]) -> Schedule:
+def _parse_consortium(raw: Mapping, where: str, known: tuple[str, ...]) -> str | None:
+    if raw.get("consortium") is None:
+        return None
+    code = raw["consortium"]
+    if code not in known:
+        raise ConfigError(f"{where}consortium", f"expected one of {', '.join(known)}, got {code!r}")
+    return code
+
+
+def _parse_one(raw: Any, i: int, tz: ZoneInfo, seen: set[str], consortia: tuple[str, ...] = ()) -> Schedule:
     where = f"schedules[{i}]."
     if not isinstance(raw, Mapping):
         raise ConfigError(f"schedules[{i}]", f"expected a mapping, got {raw!r}")
@@ -198,7 +210,8 @@ def _parse_one(raw: Any, i: int, tz: ZoneInfo, seen: set[str]) -> Schedule:
         raise ConfigError(f"{where}only_missing", f"expected true or false, got {only_missing!r}")
     return Schedule(name=name, kind=kind, audience=check_audience(raw.get("to"), f"{where}to"),
                     text=_parse_text(raw, where), period=period,
-                    only_missing=only_missing, when=_parse_when(raw.get("when"), f"{where}when.", tz))
+                    only_missing=only_missing, when=_parse_when(raw.get("when"), f"{where}when.", tz),
+                    consortium=_parse_consortium(raw, where, consortia))
 
 
 def parse_schedules(settings: Settings) -> tuple[Schedule, ...]:
@@ -207,7 +220,8 @@ def parse_schedules(settings: Settings) -> tuple[Schedule, ...]:
     if not isinstance(items, list):
         raise ConfigError("schedules", f"expected a list, got {type(items).__name__}")
     seen: set[str] = set()
-    return tuple(_parse_one(raw, i, settings.tz, seen) for i, raw in enumerate(items))
+    known = tuple(c.code for c in settings.consortia)
+    return tuple(_parse_one(raw, i, settings.tz, seen, known) for i, raw in enumerate(items))
 
 
 # --- occurrences ------------------------------------------------------------------
@@ -287,3 +301,18 @@ def occurrence_at(schedule: Schedule, at: datetime, cal: WorkCalendar, tz: ZoneI
     if schedule.when.before_workdays:
         target = cal.add_workdays(target, schedule.when.before_workdays)
     return Occurrence(schedule.name, local, target, _period(schedule.period, target))
+
+
+def schedule_rows(settings: Settings, after: datetime, *, count: int = 3) -> list[dict]:
+    """Each schedule with its next `count` fire times: the `schedule list --json` rows (also the console's)."""
+    cal, tz = build_calendar(settings), settings.tz
+    rows = []
+    for s in parse_schedules(settings):
+        w = s.when
+        rows.append({"name": s.name, "kind": s.kind, "to": s.audience, "period": s.period,
+                     "consortium": s.consortium,
+                     "when": {"month": w.month, "day": w.day, "day_of_week": w.day_of_week,
+                              "time": w.at.strftime("%H:%M"), "rest_day": w.rest_day,
+                              "before_days": w.before_days, "before_workdays": w.before_workdays},
+                     "next": [o.at.isoformat() for o in occurrences(s, cal, tz, after=after, count=count)]})
+    return rows
