@@ -128,8 +128,8 @@ def run(factory, fake: Fake, env: dict, *, prefix: str, messages: int, workers: 
         if kill and killed_at is None and fake.count(prefix)["unique"] >= messages // 3:
             procs[0].send_signal(signal.SIGKILL)
             killed_at = fake.count(prefix)["unique"]
-        if time.monotonic() - started > 600:
-            break
+        if time.monotonic() - started > 600 or all(p.poll() is not None for p in procs):
+            raise SystemExit(f"workers stopped or timed out with {pending(factory, prefix)} rows left; see {log}")
         time.sleep(0.05)
     elapsed = time.monotonic() - started
     for proc in procs:

@@ -5,8 +5,10 @@ import sys
 from pathlib import Path
 
 import click
+from sqlalchemy import select
 
 from core.clock import utcnow
+from models.org import Consortium
 from services import admin_accounts, exports, ledger, org
 
 
@@ -48,9 +50,10 @@ def register(cli: click.Group, pass_env, emit) -> None:
     @export_group.command("ledger")
     @click.option("--month", help="Local month YYYY-MM (default: all).")
     @click.option("--branch", default="", help="Branch code, or 'triage'.")
+    @click.option("--consortium", default=None, help="Consortium code (default: every one, with a 医共体 column).")
     @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
     @pass_env
-    def export_ledger(env, month: str | None, branch: str, out: Path) -> None:
+    def export_ledger(env, month: str | None, branch: str, consortium: str | None, out: Path) -> None:
         """Write the ledger (台账) of a month."""
         fmt = _format(out)
         if month:
@@ -59,25 +62,29 @@ def register(cli: click.Group, pass_env, emit) -> None:
             except ValueError:
                 raise click.BadParameter("expected YYYY-MM", param_hint="--month") from None
         with env.session() as session:
-            rows = exports.export_ledger(session, ledger.LedgerFilter(month=month or "", branch=branch),
-                                         env.settings.tz, out, fmt)
-        emit({"out": str(out), "format": fmt, "rows": rows, "month": month})
+            flt = ledger.LedgerFilter(month=month or "", branch=branch,
+                                      consortium_id=_consortium_id(session, env.settings, consortium))
+            rows = exports.export_ledger(session, flt, env.settings.tz, out, fmt)
+        emit({"out": str(out), "format": fmt, "rows": rows, "month": month, "consortium": consortium})
 
     @export_group.command("reports")
     @click.option("--year", required=True, type=click.IntRange(2000, 2100))
+    @click.option("--consortium", default=None, help="Consortium code (default: every one, a sheet each).")
     @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
     @pass_env
-    def export_reports(env, year: int, out: Path) -> None:
-        """Write the branch × month matrix of monthly reports (月报) of a year."""
+    def export_reports(env, year: int, consortium: str | None, out: Path) -> None:
+        """Write the branch × month matrix of monthly reports (月报) of a year, a sheet per consortium."""
         fmt = _format(out)
         tz = env.settings.tz
         with env.session() as session:
             org.sync_org(session, env.settings)
             session.commit()
-            cons = org.consortium_by_code(session, None)
-            rows = exports.export_reports(session, cons.id, year, tz, out, fmt,
-                                          today_period=utcnow().astimezone(tz).strftime("%Y-%m"))
-        emit({"out": str(out), "format": fmt, "rows": rows, "year": year})
+            cons_id = _consortium_id(session, env.settings, consortium)
+            chosen = [c for c in session.scalars(select(Consortium).order_by(Consortium.id))
+                      if cons_id is None or c.id == cons_id]
+            rows = exports.export_reports_by_consortium(session, chosen, year, tz, out, fmt,
+                                                        today_period=utcnow().astimezone(tz).strftime("%Y-%m"))
+        emit({"out": str(out), "format": fmt, "rows": rows, "year": year, "consortia": [c.code for c in chosen]})
 
 
 def _consortium_id(session, settings, code: str | None) -> int | None:
@@ -86,7 +93,8 @@ def _consortium_id(session, settings, code: str | None) -> int | None:
     org.sync_org(session, settings)
     cons = org.consortium_by_code(session, code)
     if cons is None or cons.code != code:
-        raise click.BadParameter(f"unknown consortium {code!r}", param_hint="--consortium")
+        known = ", ".join(session.scalars(select(Consortium.code).order_by(Consortium.id)))
+        raise click.BadParameter(f"unknown consortium {code!r} (known: {known})", param_hint="--consortium")
     return cons.id
 
 

@@ -7,11 +7,13 @@ import os
 import signal
 import socket
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import click
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger("tongxin.worker")
 
@@ -103,7 +105,11 @@ def register(cli: click.Group, pass_env, emit) -> None:
         engine = make_engine(settings.database_url)
         if engine.dialect.name == "postgresql":
             event.listen(engine, "connect", _async_commit)
-        create_schema(engine)
+        try:
+            create_schema(engine)
+        except DBAPIError:  # another worker created the same table at the same moment
+            time.sleep(1)
+            create_schema(engine)
         factory = make_session_factory(engine)
         store = make_token_store(settings.wechat.app_id, engine=engine, redis_url=settings.redis_url)
         api = make_wechat_client(settings, store)

@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
+from models.org import Consortium
 from services import ledger
 
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
@@ -37,6 +38,7 @@ LEDGER_COLUMNS = (Column("编号", 15), Column("提交时间", 17, True), Column
                   Column("诉求内容", 48), Column("承办支部", 15), Column("路由关键词", 22), Column("状态", 8),
                   Column("接单时间", 17, True), Column("办结时间", 17, True), Column("办结说明", 36),
                   Column("评价", 6), Column("是否超期", 8))
+CONSORTIUM_COLUMN = Column("医共体", 16)  # last column of an export that spans every consortium
 
 
 def format_for(path: str | Path) -> str:
@@ -51,18 +53,31 @@ def _local(value: datetime | None, tz: ZoneInfo) -> datetime | None:
     return value.astimezone(tz).replace(tzinfo=None, microsecond=0) if value else None
 
 
-def ledger_values(row: ledger.LedgerRow, tz: ZoneInfo) -> list[Any]:
-    return [row.number, _local(row.created_at, tz), row.unit, row.requester, row.text, row.branch, row.keywords,
-            row.status_label, _local(row.accepted_at, tz), _local(row.resolved_at, tz), row.resolution_note,
-            row.rating, "是" if row.overdue and row.status in ("routed", "accepted") else ""]
+def ledger_values(row: ledger.LedgerRow, tz: ZoneInfo, *, with_consortium: bool = False) -> list[Any]:
+    values = [row.number, _local(row.created_at, tz), row.unit, row.requester, row.text, row.branch, row.keywords,
+              row.status_label, _local(row.accepted_at, tz), _local(row.resolved_at, tz), row.resolution_note,
+              row.rating, "是" if row.overdue and row.status in ("routed", "accepted") else ""]
+    return values + [row.consortium] if with_consortium else values
 
 
 def write_xlsx(out: IO[bytes] | Path, title: str, columns: Iterable[Column], rows: Iterable[list[Any]]) -> int:
     """Write one sheet; returns the number of data rows."""
-    columns = list(columns)
+    return write_workbook(out, [(title, columns, rows)])
+
+
+def write_workbook(out: IO[bytes] | Path, sheets: Iterable[tuple[str, Iterable[Column], Iterable[list[Any]]]]) -> int:
+    """One styled sheet per (title, columns, rows); returns the number of data rows of all sheets."""
     wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
+    wb.remove(wb.active)
+    count = sum(_sheet(wb, title, list(columns), rows) for title, columns, rows in sheets)
+    if not wb.worksheets:
+        wb.create_sheet("空")
+    wb.save(out)
+    return count
+
+
+def _sheet(wb: Workbook, title: str, columns: list[Column], rows: Iterable[list[Any]]) -> int:
+    ws = wb.create_sheet(title[:31])
     ws.append([c.header for c in columns])
     header_fill = PatternFill("solid", fgColor="E8EEF7")
     for cell in ws[1]:
@@ -81,7 +96,6 @@ def write_xlsx(out: IO[bytes] | Path, title: str, columns: Iterable[Column], row
                 cell.number_format = DATE_FORMAT
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
-    wb.save(out)
     return count
 
 
@@ -105,11 +119,14 @@ def write_csv(out: IO[bytes] | Path, columns: Iterable[Column], rows: Iterable[l
 
 def export_ledger(session: Session, flt: ledger.LedgerFilter, tz: ZoneInfo, out: IO[bytes] | Path,
                   fmt: str) -> int:
-    """The ledger rows matching `flt`, oldest first; returns the row count."""
-    rows = (ledger_values(r, tz) for r in ledger.iter_rows(session, flt, tz))
+    """The ledger rows matching `flt`, oldest first; returns the row count. Without a consortium in `flt`
+    (every consortium) a last column names each row's consortium."""
+    every = flt.consortium_id is None
+    columns = LEDGER_COLUMNS + ((CONSORTIUM_COLUMN,) if every else ())
+    rows = (ledger_values(r, tz, with_consortium=every) for r in ledger.iter_rows(session, flt, tz))
     if fmt == "csv":
-        return write_csv(out, LEDGER_COLUMNS, rows)
-    return write_xlsx(out, f"台账{flt.month}" if flt.month else "台账", LEDGER_COLUMNS, rows)
+        return write_csv(out, columns, rows)
+    return write_xlsx(out, f"台账{flt.month}" if flt.month else "台账", columns, rows)
 
 
 def ledger_filename(flt: ledger.LedgerFilter, fmt: str) -> str:
@@ -163,3 +180,16 @@ def export_reports(session: Session, consortium_id: int, year: int, tz: ZoneInfo
     if fmt == "csv":
         return write_csv(out, REPORT_COLUMNS, rows)
     return write_xlsx(out, f"{year}年月报", REPORT_COLUMNS, rows)
+
+
+def export_reports_by_consortium(session: Session, consortia: list[Consortium], year: int, tz: ZoneInfo,
+                                 out: IO[bytes] | Path, fmt: str, *, today_period: str) -> int:
+    """The report matrix of each consortium: a sheet each (xlsx), or one csv with a 医共体 column when
+    there are several; returns the row count."""
+    matrices = [(c, report_matrix(session, c.id, year, today_period=today_period)) for c in consortia]
+    if fmt == "csv":
+        several = len(consortia) > 1
+        rows = (values + [c.name] if several else values for c, m in matrices for values in report_values(m, tz))
+        return write_csv(out, REPORT_COLUMNS + ((CONSORTIUM_COLUMN,) if several else ()), rows)
+    return write_workbook(out, [(f"{c.name}{year}年月报", REPORT_COLUMNS, report_values(m, tz))
+                                for c, m in matrices])

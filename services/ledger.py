@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from models.org import Branch, Person, Unit
+from models.org import Branch, Consortium, Person, Unit
 from models.outbox import OutboxMessage
 from models.task import STATUS_LABELS, Task
 
@@ -53,6 +53,7 @@ class LedgerRow:
     resolution_note: str
     rating: int | None
     overdue: bool
+    consortium: str = ""
 
     @property
     def status_label(self) -> str:
@@ -93,8 +94,9 @@ def _base(flt: LedgerFilter, tz: ZoneInfo) -> Select:
     requester = aliased(Person)
     query = (select(Task.id, Task.number, Task.created_at, Unit.name, requester.name, requester.openid, Task.text,
                     Branch.name, Branch.code, Task.routing, Task.status, Task.accepted_at, Task.resolved_at,
-                    Task.resolution_note, Task.rating, Task.overdue)
+                    Task.resolution_note, Task.rating, Task.overdue, Consortium.name)
              .select_from(Task).join(requester, Task.requester_id == requester.id)
+             .outerjoin(Consortium, Task.consortium_id == Consortium.id)
              .outerjoin(Unit, Task.unit_id == Unit.id).outerjoin(Branch, Task.branch_id == Branch.id))
     return _where(query, flt, tz)
 
@@ -108,10 +110,10 @@ def _where(query: Select, flt: LedgerFilter, tz: ZoneInfo) -> Select:
     if flt.branch == "triage":
         query = query.where(Task.branch_id.is_(None))
     elif flt.branch:
-        branch_id = select(Branch.id).where(Branch.code == flt.branch)
-        if flt.consortium_id is not None:  # branch codes repeat across consortia
-            branch_id = branch_id.where(Branch.consortium_id == flt.consortium_id)
-        query = query.where(Task.branch_id == branch_id.limit(1).scalar_subquery())
+        branch_ids = select(Branch.id).where(Branch.code == flt.branch)  # codes repeat across consortia
+        if flt.consortium_id is not None:
+            branch_ids = branch_ids.where(Branch.consortium_id == flt.consortium_id)
+        query = query.where(Task.branch_id.in_(branch_ids))
     if flt.unit:
         query = query.where(Task.unit_id == select(Unit.id).where(Unit.code == flt.unit).scalar_subquery())
     if flt.status == "overdue":
@@ -128,7 +130,7 @@ def _row(r) -> LedgerRow:
     return LedgerRow(id=r[0], number=r[1], created_at=r[2], unit=r[3] or "", requester=r[4] or f"用户{r[5][-4:]}",
                      text=r[6], branch=r[7] or "待分派", branch_code=r[8] or "triage", keywords=_keywords(r[9]),
                      status=r[10], accepted_at=r[11], resolved_at=r[12], resolution_note=r[13] or "",
-                     rating=r[14], overdue=bool(r[15]))
+                     rating=r[14], overdue=bool(r[15]), consortium=r[16] or "")
 
 
 def count(session: Session, flt: LedgerFilter, tz: ZoneInfo) -> int:
@@ -170,13 +172,29 @@ def iter_rows(session: Session, flt: LedgerFilter, tz: ZoneInfo, *, chunk: int =
         last = batch[-1][0]
 
 
-def months_with_tasks(session: Session, tz: ZoneInfo, *, today: date) -> list[str]:
-    """The current month and the previous eleven, newest first (filter choices)."""
+def _months_back(today: date, first: date, limit: int) -> list[str]:
     result, y, m = [], today.year, today.month
-    for _ in range(12):
+    while len(result) < limit and (y, m) >= (first.year, first.month):
         result.append(f"{y:04d}-{m:02d}")
         y, m = (y - 1, 12) if m == 1 else (y, m - 1)
     return result
+
+
+def months_with_tasks(session: Session, tz: ZoneInfo, *, today: date, consortium_id: int | None = None,
+                      limit: int = 36) -> list[str]:
+    """Filter choices, newest first: this month and each earlier month (up to `limit` back) with requests
+    of the consortium (None: of any consortium)."""
+    current = f"{today.year:04d}-{today.month:02d}"
+    scope = Task.consortium_id == consortium_id if consortium_id is not None else Task.id.is_not(None)
+    first = session.scalar(select(func.min(Task.created_at)).where(scope))
+    if first is None:
+        return [current]
+    months = _months_back(today, min(first.astimezone(tz).date(), today), limit)
+    bounds = [month_bounds(m, tz) for m in months]
+    counts = session.execute(select(*[func.count(case((and_(Task.created_at >= start, Task.created_at < end),
+                                                           Task.id))) for start, end in bounds])
+                             .where(scope, Task.created_at >= bounds[-1][0])).one()
+    return [m for m, n in zip(months, counts) if n or m == current]
 
 
 # --- outbox ----------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models.outbox import OutboxMessage
 from models.task import RoutingCorrection, Task
@@ -175,3 +175,43 @@ def test_logout_needs_login_again(console):
     login(client)
     assert client.post("/admin/logout", data={"csrf_token": csrf(client)}).status_code == 302
     assert client.get("/admin/ledger").status_code == 302
+
+
+def test_office_urges_missing_branches_once_a_day_and_sees_the_reminder_log(console, settings, session_factory):
+    from zoneinfo import ZoneInfo
+
+    from models.org import Branch, Person
+    from models.report import MonthlyReport
+    from scheduler import jobs
+    from scheduler.schedules import parse_schedules
+    schedule = next(s for s in parse_schedules(settings) if s.name == "report_reminder")
+    with session_factory() as session:
+        jobs.fire_at(session, settings, schedule, datetime(2026, 11, 25, 9, tzinfo=ZoneInfo("Asia/Shanghai")))
+        filed = session.scalar(select(Branch).where(Branch.code == "nursing", Branch.consortium_id == 1))
+        session.add(MonthlyReport(branch_id=filed.id, period="2026-11", counts={"activities": 1}, text="活动1次",
+                                  late=False, filed_at=NOW, updated_at=NOW))
+        linxi_secretaries = session.scalar(select(func.count()).select_from(Person).where(
+            Person.role == "secretary", Person.consortium_id == 1))
+        every_secretary = session.scalar(select(func.count()).select_from(Person).where(Person.role == "secretary"))
+        session.commit()
+    client = console.test_client()
+    login(client)
+    page = client.get("/admin/reports?period=2026-11").get_data(as_text=True)
+    assert "2026年11月未报送（9）" in page and "一键催报（9 个支部）" in page and "护理党支部</span>" not in page
+    assert "月报提醒" in page and f'<td class="num">{linxi_secretaries}</td>' in page
+    response = client.post("/admin/reports/urge", data={"period": "2026-11", "csrf_token": csrf(client)})
+    assert response.status_code == 302 and "period=2026-11" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已向 9 个支部发送催报" in page and page.count("<b>催报</b> · ") == 9
+    with session_factory() as session:
+        urged = [m for m in session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reminder"))
+                 if m.payload.get("schedule") == "urge"]
+    assert len(urged) == 9 and {m.to_openid for m in urged} == {
+        f"demo-sec-{code}" for code in ("admin", "internal", "surgery", "maternal", "medtech", "eye_ent",
+                                        "emergency", "public_health", "logistics")}
+    assert "【催报】" in urged[0].text and "2026年11月" in urged[0].text
+    again = client.post("/admin/reports/urge", data={"period": "2026-11", "csrf_token": csrf(client)})
+    assert "今天已催报过、未重复发送" in client.get(again.headers["Location"]).get_data(as_text=True)
+    with session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)
+                              .where(OutboxMessage.kind == "reminder")) == len(urged) + every_secretary

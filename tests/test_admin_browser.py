@@ -98,10 +98,29 @@ def test_office_works_the_ledger_in_a_browser(browser, live_url, tmp_path):
         page.goto(base + path)
         assert page.locator("h1").count() == 1
         _shot(page, name)
+    page.on("dialog", lambda dialog: dialog.accept())  # 催报 asks for confirmation
+    page.goto(f"{base}/admin/reports")
+    missing = page.locator("#missing .badge").count()
+    assert missing > 0 and "一键催报" in page.inner_text("#urge-button")
+    page.click("#urge-button")
+    page.wait_for_selector(".flash.ok")
+    assert f"已向 {missing} 个支部发送催报" in page.inner_text(".flash.ok")
+    assert page.locator("#reminder-log tbody tr").count() == missing
+    _shot(page, "11-reports-urged")
+    page.goto(f"{base}/admin/schedules")
+    page.fill("#event-form input[name=title]", "季度结对共建联席会议")
+    page.fill("#event-form input[name=at]", "2099-06-18T14:30")
+    page.fill("#event-form input[name=before]", "3d,1h")
+    page.click("#event-form button[type=submit]")
+    page.wait_for_selector(".flash.ok")
+    assert "季度结对共建联席会议" in page.inner_text("#events")
+    assert page.locator("#schedules tbody tr").count() >= 10
+    _shot(page, "12-schedules")
     phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
                                 storage_state=context.storage_state())
     mobile = phone.new_page()
-    for name, path in (("09-phone-dashboard", "/admin/"), ("10-phone-ledger", "/admin/ledger")):
+    for name, path in (("09-phone-dashboard", "/admin/"), ("10-phone-ledger", "/admin/ledger"),
+                       ("13-phone-schedules", "/admin/schedules")):
         mobile.goto(base + path)
         mobile.wait_for_load_state("networkidle")
         _shot(mobile, name)

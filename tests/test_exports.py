@@ -74,12 +74,64 @@ def test_cli_exports_ledger_and_reports(settings, session_factory, tmp_path, mon
     assert bot.main(["export", "ledger", "--month", "2026-12", "--out", str(tmp_path / "l.xlsx")]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["format"] == "xlsx" and result["rows"] > 0 and (tmp_path / "l.xlsx").exists()
+    assert load_workbook(tmp_path / "l.xlsx").active["N1"].value == "医共体"  # every consortium: named per row
     assert bot.main(["export", "reports", "--year", "2026", "--out", str(tmp_path / "r.xlsx")]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["rows"] == 12 * len(settings.consortium().branches)
-    sheet = load_workbook(tmp_path / "r.xlsx").active
-    assert [c.value for c in sheet[1]][:3] == ["支部", "月份", "状态"]
+    assert result["rows"] == 12 * sum(len(c.branches) for c in settings.consortia)
+    assert result["consortia"] == ["linxi", "qinghe"]
+    book = load_workbook(tmp_path / "r.xlsx")
+    assert book.sheetnames == ["临溪县医共体2026年月报", "清河县医共体2026年月报"]
+    assert [c.value for c in book.active[1]][:3] == ["支部", "月份", "状态"]
     assert bot.main(["export", "ledger", "--out", str(tmp_path / "l.pdf")]) != 0
+
+
+def test_cli_exports_are_scoped_by_consortium(settings, session_factory, tmp_path, monkeypatch, capsys):
+    import bot
+    seeded(settings, session_factory)
+    with session_factory() as session:
+        qinghe = org.consortium_by_code(session, "qinghe")
+        added = demo_data.seed_requests(session, qinghe.id, now=NOW, tz=settings.tz, count=15)
+        session.commit()
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("TONGXIN_VAR_DIR", str(tmp_path))
+    out = tmp_path / "qinghe.csv"
+    assert bot.main(["export", "ledger", "--consortium", "qinghe", "--out", str(out)]) == 0
+    assert json.loads(capsys.readouterr().out) == {"out": str(out), "format": "csv", "rows": added, "month": None,
+                                                   "consortium": "qinghe"}
+    lines = out.read_bytes().decode("utf-8-sig").splitlines()
+    assert "医共体" not in lines[0] and len(lines) == added + 1
+    assert not [line for line in lines[1:] if "白沙" in line or "青山" in line]  # no 临溪 unit
+    both = tmp_path / "all.csv"
+    assert bot.main(["export", "ledger", "--out", str(both)]) == 0
+    rows = both.read_bytes().decode("utf-8-sig").splitlines()
+    assert rows[0].endswith(",医共体") and sum(r.endswith(",清河县医共体") for r in rows) == added
+    assert sum(r.endswith(",临溪县医共体") for r in rows) == len(rows) - 1 - added
+    assert bot.main(["export", "ledger", "--branch", "internal", "--out", str(both)]) == 0
+    assert {r.rsplit(",", 1)[1] for r in both.read_bytes().decode("utf-8-sig").splitlines()[1:]} <= \
+        {"临溪县医共体", "清河县医共体"}
+    capsys.readouterr()
+    reports = tmp_path / "r.xlsx"
+    assert bot.main(["export", "reports", "--year", "2026", "--consortium", "qinghe", "--out", str(reports)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["consortia"] == ["qinghe"] and result["rows"] == 12 * len(settings.consortium("qinghe").branches)
+    assert load_workbook(reports).sheetnames == ["清河县医共体2026年月报"]
+    assert bot.main(["export", "reports", "--year", "2026", "--out", str(tmp_path / "r.csv")]) == 0
+    header = (tmp_path / "r.csv").read_bytes().decode("utf-8-sig").splitlines()[0]
+    assert header.startswith("支部,月份,状态") and header.endswith(",医共体")
+    assert bot.main(["export", "ledger", "--consortium", "nowhere", "--out", str(out)]) != 0
+    assert "--consortium" in capsys.readouterr().err
+
+
+def test_months_with_tasks_are_those_of_the_consortium(settings, session_factory):
+    seeded(settings, session_factory)
+    later = datetime(2027, 2, 10).date()
+    with session_factory() as session:
+        linxi, qinghe = (org.consortium_by_code(session, code) for code in ("linxi", "qinghe"))
+        mine = ledger.months_with_tasks(session, settings.tz, today=later, consortium_id=linxi.id)
+        theirs = ledger.months_with_tasks(session, settings.tz, today=later, consortium_id=qinghe.id)
+        every = ledger.months_with_tasks(session, settings.tz, today=later)
+    assert mine[0] == "2027-02" and "2026-12" in mine and "2027-01" not in mine
+    assert theirs == ["2027-02"] and every == mine
 
 
 def test_admin_create_reads_password_from_stdin(settings, session_factory, tmp_path, monkeypatch, capsys):

@@ -258,3 +258,35 @@ def test_year_without_holiday_data_falls_back_without_crashing(plain_settings):
     schedule = schedule_named(plain_settings, "report_reminder")
     trigger = OccurrenceTrigger(schedule, cal, SH)
     assert trigger.get_next_fire_time(None, at(2030, 5, 1)) == at(2030, 5, 24, 9)  # 25th is a Saturday
+
+
+def test_schedule_consortium_key_is_checked_and_named(tmp_path):
+    env = {"TONGXIN_VAR_DIR": str(tmp_path), "DATABASE_URL": "sqlite://"}
+    base = {"name": "x1", "to": "secretaries", "when": {"day": 25}, "text": "hi {period}"}
+    settings = load_settings(environ=env, overrides={"schedules": [base, {**base, "name": "x2", "consortium": "nowhere"}]})
+    with pytest.raises(ConfigError) as info:
+        parse_schedules(settings)
+    assert info.value.key == "schedules[1].consortium" and "linxi, qinghe" in str(info.value)
+    settings = load_settings(environ=env, overrides={"schedules": [base, {**base, "name": "x2", "consortium": "qinghe"}]})
+    assert [s.consortium for s in parse_schedules(settings)] == [None, "qinghe"]
+
+
+def test_a_consortium_schedule_reaches_only_that_consortium(tmp_path, db_url, session_factory, demo):
+    from services import reminders
+    overrides = {"schedules": [{"name": "qinghe_notice", "to": "secretaries", "consortium": "qinghe",
+                                "when": {"day": 18, "time": "10:00"}, "text": "【督查】{branch}{period}"},
+                               {"name": "qinghe_summary", "kind": "report_summary", "to": "office",
+                                "consortium": "qinghe", "when": {"day": 1}, "text": "{missing}"}]}
+    scoped = load_settings(environ={"TONGXIN_VAR_DIR": str(tmp_path), "DATABASE_URL": db_url}, overrides=overrides)
+    with session_factory() as s:
+        everyone = {r.openid for r in reminders.recipients(s, "secretaries")}
+        qinghe = {r.openid for r in reminders.recipients(s, "secretaries", consortium="qinghe")}
+        assert qinghe and qinghe < everyone and all(o.startswith("demo-sec-qinghe-") for o in qinghe)
+        assert jobs.fire_at(s, scoped, schedule_named(scoped, "qinghe_notice"), at(2026, 12, 18, 10)) == len(qinghe)
+        assert jobs.fire_at(s, scoped, schedule_named(scoped, "qinghe_summary"), at(2026, 12, 1, 9)) == 1
+        s.commit()
+    assert {m.to_openid for m in reminders_sent(session_factory, "qinghe_notice")} == qinghe
+    assert [m.to_openid for m in reminders_sent(session_factory, "qinghe_summary")] == ["demo-office-qinghe"]
+    listing = json.loads(CliRunner().invoke(__import__("bot").cli, ["schedule", "list", "--json"], env={
+        "DATABASE_URL": db_url, "TONGXIN_VAR_DIR": str(tmp_path)}).stdout)
+    assert {r["name"]: r["consortium"] for r in listing}["report_reminder"] is None

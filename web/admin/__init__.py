@@ -29,7 +29,7 @@ def _check_csrf() -> None:
 
 def make_admin(state: WebhookState) -> Blueprint:
     """Build the /admin blueprint over the app's state (settings, session factory, clock)."""
-    from web.admin import auth, org_pages, pages, pairing_pages, reports_pages, scope
+    from web.admin import auth, org_pages, pages, pairing_pages, reports_pages, schedule_pages, scope
 
     bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
                    static_folder="static", static_url_path="/static")
@@ -63,7 +63,7 @@ def make_admin(state: WebhookState) -> Blueprint:
     def _inject() -> dict:
         return {"csrf_token": csrf_token, "console_sandbox": state.settings.sandbox}
 
-    for module in (auth, pages, org_pages, reports_pages, pairing_pages):
+    for module in (auth, pages, org_pages, reports_pages, schedule_pages, pairing_pages):
         module.register(bp, state)
     return bp
 

@@ -60,14 +60,16 @@ def register(bp: Blueprint, state: WebhookState) -> None:
         cons = g.consortium
         data = ledger.dashboard(g.db, cons.id, month, tz, now=g.now)
         return render_template("admin/dashboard.html", data=data, months=ledger.months_with_tasks(
-            g.db, tz, today=g.now.astimezone(tz).date()), consortium=cons, page_id="dashboard")
+            g.db, tz, today=g.now.astimezone(tz).date(), consortium_id=cons.id), consortium=cons,
+            page_id="dashboard")
 
     @bp.get("/ledger")
     def ledger_page():
         flt = _filter_from(request.args)
         result = ledger.page(g.db, flt, tz, before=_int_arg("before"), after=_int_arg("after"))
         return render_template("admin/ledger.html", result=result, flt=flt, tz=tz, page_id="ledger",
-                               months=ledger.months_with_tasks(g.db, tz, today=g.now.astimezone(tz).date()),
+                               months=ledger.months_with_tasks(g.db, tz, today=g.now.astimezone(tz).date(),
+                                                               consortium_id=g.consortium.id),
                                **_choices())
 
     @bp.get("/ledger/export.<fmt>")

@@ -1,29 +1,83 @@
-"""Monthly reports (月报): the branch × month matrix and its export."""
+"""Monthly reports (月报): the branch × month matrix, its export, one-click 催报 and the reminder log."""
 from __future__ import annotations
 
 import io
+from datetime import datetime
 
-from flask import Blueprint, abort, g, render_template, request, send_file
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 
+from core.settings import Settings
+from handlers import texts
 from handlers.webhook import WebhookState
-from services import exports, org
+from services import exports, reminder_log, reports
+from services.calendar import build_calendar
+from web.admin import require_write
+from web.admin.schedule_pages import schedule_titles
+
+STATUS_LABELS = {"sandbox": "沙箱", "queued": "排队中", "sending": "发送中", "sent": "已发送", "failed": "发送失败",
+                 "undeliverable": "无法送达", "claimed": "已登记"}
+
+
+def office_period(settings: Settings, now: datetime) -> str:
+    """The period the office chases (as 催报 in WeChat): last month early in a month, else this month."""
+    today = now.astimezone(settings.tz).date()
+    period = reports.period_of(today)
+    late_window = reports.ReportPolicy.from_settings(settings).late_window_days
+    return reports.shift_period(period, -1) if today.day <= late_window else period
+
+
+def urge_message(result: dict[str, list[str]], period: str) -> tuple[str, str]:
+    """The flash text (the WeChat reply's wording) and its category."""
+    if not result["sent"] and not result["already"]:
+        return texts.REPORT_URGE_NONE.format(period=reports.period_label(period)), "ok"
+    parts = []
+    if result["sent"]:
+        parts.append(texts.REPORT_URGED.format(count=len(result["sent"]), names="、".join(result["sent"])))
+    if result["already"]:
+        parts.append(texts.REPORT_URGED_ALREADY.format(names="、".join(result["already"])))
+    return " ".join(parts), "ok" if result["sent"] else "error"
 
 
 def register(bp: Blueprint, state: WebhookState) -> None:
-    tz = state.settings.tz
+    settings = state.settings
+    tz = settings.tz
 
     def _year() -> int:
         value = request.args.get("year", "")
         return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else g.now.astimezone(tz).year
 
+    def _period(value: str | None) -> str:
+        """A valid period not after this month, else the office's default."""
+        period = reports.parse_period(value or "")
+        this_month = reports.period_of(g.now.astimezone(tz).date())
+        return period if period and period <= this_month else office_period(settings, g.now)
+
+    def _deadline(period: str) -> str:
+        return reports.deadline_label(period, build_calendar(settings), reports.ReportPolicy.from_settings(settings))
+
     @bp.get("/reports")
     def reports_page():
-        year = _year()
+        period = _period(request.args.get("period"))
+        year = _year() if request.args.get("year") else int(period[:4])
         cons = g.consortium
-        matrix = exports.report_matrix(g.db, cons.id, year, today_period=g.now.astimezone(tz).strftime("%Y-%m")) \
-            if cons else []
+        matrix = exports.report_matrix(g.db, cons.id, year, today_period=g.now.astimezone(tz).strftime("%Y-%m"))
         return render_template("admin/reports.html", matrix=matrix, year=year, labels=exports.REPORT_STATE_LABELS,
-                               count_labels=exports.COUNT_LABELS, page_id="reports")
+                               count_labels=exports.COUNT_LABELS, page_id="reports", period=period,
+                               period_label=reports.period_label(period), deadline=_deadline(period),
+                               periods=[reports.shift_period(office_period(settings, g.now), -i) for i in range(12)],
+                               missing=reports.missing_branches(g.db, cons.id, period),
+                               log=reminder_log.period_log(g.db, cons.id, period), tz=tz,
+                               titles=schedule_titles(settings), status_labels=STATUS_LABELS)
+
+    @bp.post("/reports/urge")
+    def reports_urge():
+        require_write()
+        period = _period(request.form.get("period"))
+        result = reports.urge_missing(g.db, g.consortium.id, period, _deadline(period), now=g.now, tz=tz,
+                                      sandbox=settings.sandbox)
+        g.db.commit()
+        flash(*urge_message(result, period))
+        return redirect(url_for("admin.reports_page", period=period) + "#urge")
 
     @bp.get("/reports/export.<fmt>")
     def reports_export(fmt: str):
