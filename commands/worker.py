@@ -46,6 +46,13 @@ def _stop_event() -> threading.Event:
     return stop
 
 
+def _materialize(factory, sandbox: bool) -> int:
+    """Requests the webhook stored on its fast lane become tasks here (`serve --intake worker`)."""
+    from core.clock import utcnow
+    from services.intake import materialize
+    return materialize(factory, now=utcnow(), sandbox=sandbox)
+
+
 def _loop(factory, api, conf, worker_name: str, *, once: bool) -> dict[str, int]:
     """Deliver batch after batch; `once`: until nothing is due. Errors are logged and retried."""
     from core.clock import utcnow
@@ -55,6 +62,7 @@ def _loop(factory, api, conf, worker_name: str, *, once: bool) -> dict[str, int]
     with ThreadPoolExecutor(conf.threads, thread_name_prefix="deliver") as pool:
         while True:
             try:
+                totals["tasks"] = totals.get("tasks", 0) + _materialize(factory, sandbox=False)
                 counts = run_once(factory, api, conf, worker=worker_name, clock=utcnow, pool=pool)
             except Exception:  # database gone, token endpoint down: rows stay leased, retried later
                 if once:
@@ -97,7 +105,15 @@ def register(cli: click.Group, pass_env, emit) -> None:
         if settings.sandbox:
             click.echo("sandbox mode (no WECHAT_APP_ID/WECHAT_APP_SECRET): messages stay in the outbox "
                        "with status 'sandbox'; nothing to deliver", err=True)
-            emit({"sandbox": True, "claimed": 0, "sent": 0})
+            engine = make_engine(settings.database_url)
+            create_schema(engine)
+            factory = make_session_factory(engine)
+            tasks = _materialize(factory, sandbox=True)
+            stop = threading.Event() if once else _stop_event()
+            while not once and not stop.wait(1.0):
+                tasks += _materialize(factory, sandbox=True)
+            engine.dispose()
+            emit({"sandbox": True, "claimed": 0, "sent": 0, "tasks": tasks})
             return
         lock = _sqlite_lock(settings)
         # PostgreSQL: results are committed without waiting for the WAL fsync; if the database server

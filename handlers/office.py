@@ -44,5 +44,6 @@ def statistics(msg: Inbound, ctx: Context) -> str:
         lines.append(f"· {r['name']}：{r['open']}/{r['overdue']}/{r['resolved_month']}/{avg}")
     totals = stats.totals(rows)
     lines.append(f"合计：未结 {totals['open']}，超期 {totals['overdue']}，本月办结 {totals['resolved_month']}；"
-                 f"待分派 {stats.triage_count(ctx.session, ctx.member.consortium_id)}")
+                 f"待分派 {stats.triage_count(ctx.session, ctx.member.consortium_id)}；"
+                 f"未送达通知 {stats.undelivered_count(ctx.session, ctx.member.consortium_id)}")
     return "\n".join(lines)

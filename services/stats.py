@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from models.org import Branch
+from models.org import Branch, Person
 from models.outbox import OutboxMessage
 from models.task import Task
 
@@ -43,6 +43,10 @@ def triage_count(session: Session, consortium_id: int) -> int:
                                                             Task.status == "triage")) or 0
 
 
-def undelivered_count(session: Session) -> int:
-    return session.scalar(select(func.count(OutboxMessage.id))
-                          .where(OutboxMessage.status.in_(("failed", "undeliverable")))) or 0
+def undelivered_count(session: Session, consortium_id: int | None = None) -> int:
+    """Outbox rows that failed for good (to people of this consortium, when given)."""
+    query = select(func.count(OutboxMessage.id)).where(OutboxMessage.status.in_(("failed", "undeliverable")))
+    if consortium_id is not None:
+        query = query.join(Person, Person.openid == OutboxMessage.to_openid).where(
+            Person.consortium_id == consortium_id)
+    return session.scalar(query) or 0

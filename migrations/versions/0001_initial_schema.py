@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 17:49:54.192020
+Create Date: 2026-11-23 18:11:25.677477
 """
 from alembic import op
 import sqlalchemy as sa
