@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install bench-routing bench clean
+.PHONY: run test install bench bench-routing bench-delivery bench-fanout clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -22,8 +22,18 @@ run: install
 test: install
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+# Webhook: full pipeline vs a bare Flask + wechatpy echo, same run, 2 workers, SQLite and PostgreSQL.
+bench: install
+	$(BIN)/python benchmarks/bench_webhook.py
+
 bench-routing: install
-	$(BIN)/python benchmarks/bench_routing.py
+	$(BIN)/python benchmarks/bench_routing.py --holdout tests/data/routing-holdout.jsonl
+
+bench-delivery: install
+	$(BIN)/python benchmarks/bench_delivery.py
+
+bench-fanout: install
+	$(BIN)/python benchmarks/bench_fanout.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -184,6 +184,7 @@ def main() -> None:
     ap.add_argument("--modes", default="plain,aes")
     ap.add_argument("--conn", default="keepalive,close")
     ap.add_argument("--backends", default="sqlite,postgresql")
+    ap.add_argument("--intake", default="worker", help="serve --intake (worker: tasks made by `bot.py worker`)")
     args = ap.parse_args()
     wrk = ensure_wrk()
     results = []
@@ -209,7 +210,7 @@ def main() -> None:
                     subprocess.run([PY, "bot.py", "init-db", "--demo"], cwd=ROOT, env=env, check=True,
                                    capture_output=True)
                     port = free_port()
-                    cmd = [PY, "bot.py", "serve", "--port", str(port), "--workers", str(args.workers)]
+                    cmd = [PY, "bot.py", "serve", "--port", str(port), "--workers", str(args.workers), "--intake", args.intake]
                     full = bench_one(backend, cmd, env, port, wrk, lua, reqs, args, close, tmp)
                     full["ratio"] = full["rps"] / echo["rps"]
                     results.append({"server": "full", "db": backend, "mode": mode, "conn": conn, **full})

@@ -31,53 +31,68 @@ NUMBER_BLOCK = 20
 
 
 class GroupWriter:
-    """One thread per process drains the queue: each group is one INSERT and one COMMIT."""
+    """Group commit without a writer thread: the first request to arrive leads.
+
+    The leader inserts every row queued so far (its own included) in one INSERT and
+    one COMMIT, wakes those requests, and hands leadership to the next waiting one if
+    more arrived meanwhile. Alone, a request writes its own row with no thread hand-off;
+    under load, rows that arrive during a commit share the next one.
+    """
 
     def __init__(self, engine: Engine):
         self.engine = engine
-        self._cond = threading.Condition()
-        self._queue: list[tuple[dict, dict]] = []
+        self._lock = threading.Lock()
+        self._queue: list[dict] = []
+        self._leading = False
         self.groups = self.rows = 0
-        self._stopped = False
-        threading.Thread(target=self._run, name="group-writer", daemon=True).start()
 
     def stop(self) -> None:
-        with self._cond:
-            self._stopped = True
-            self._cond.notify()
+        """Nothing runs in the background; kept for symmetry with close()."""
 
     def write(self, row: dict, timeout: float = 4.0) -> bool:
         """Store `row`; True if inserted, False if it was already stored (a retry). Raises on DB errors."""
-        slot: dict = {"done": threading.Event()}
-        with self._cond:
-            self._queue.append((row, slot))
-            self._cond.notify()
-        if not slot["done"].wait(timeout):
-            raise TimeoutError("group commit timed out")
+        slot = {"row": row, "done": threading.Event(), "lead": False}
+        with self._lock:
+            self._queue.append(slot)
+            lead = not self._leading
+            if lead:
+                self._leading = True
+        if not lead:
+            if not slot["done"].wait(timeout):
+                raise TimeoutError("group commit timed out")
+            if not slot["lead"]:
+                return self._result(slot)
+        self._lead()
+        return self._result(slot)
+
+    @staticmethod
+    def _result(slot: dict) -> bool:
         if "error" in slot:
             raise slot["error"]
         return slot["inserted"]
 
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._queue and not self._stopped:
-                    self._cond.wait()
-                if self._stopped and not self._queue:
-                    return
-                batch, self._queue = self._queue, []
-            try:
-                with self.engine.begin() as conn:
-                    inserted = intake.insert_batch(conn, [row for row, _ in batch])
-                for row, slot in batch:
-                    slot["inserted"] = row["dedupe_key"] in inserted
-                self.groups += 1
-                self.rows += len(batch)
-            except Exception as exc:  # every waiter learns of it; the webhook spools or fails
-                for _, slot in batch:
-                    slot["error"] = exc
-            for _, slot in batch:
-                slot["done"].set()
+    def _lead(self) -> None:
+        with self._lock:
+            batch, self._queue = self._queue, []
+        try:
+            with self.engine.begin() as conn:
+                inserted = intake.insert_batch(conn, [s["row"] for s in batch])
+            for s in batch:
+                s["inserted"] = s["row"]["dedupe_key"] in inserted
+            self.groups += 1
+            self.rows += len(batch)
+        except Exception as exc:  # every waiter learns of it; the webhook spools or fails
+            for s in batch:
+                s["error"] = exc
+        with self._lock:
+            if self._queue:
+                nxt = self._queue[0]
+                nxt["lead"] = True
+                nxt["done"].set()  # it wakes, leads the next group
+            else:
+                self._leading = False
+        for s in batch:
+            s["done"].set()
 
 
 class FastLane:

@@ -43,6 +43,13 @@ def make_ops(state: WebhookState) -> Blueprint:
                 return Response("forbidden", status=403)
         elif request.remote_addr not in ("127.0.0.1", "::1"):
             return Response("metrics are served to localhost only (set METRICS_TOKEN)", status=403)
-        return Response(state.metrics.render(), mimetype="text/plain; version=0.0.4")
+        body = state.metrics.render()
+        if state.fast_lane is not None:
+            writer = state.fast_lane.writer
+            body += ("# TYPE tongxin_group_commits_total counter\n"
+                     f"tongxin_group_commits_total {writer.groups}\n"
+                     "# TYPE tongxin_group_commit_rows_total counter\n"
+                     f"tongxin_group_commit_rows_total {writer.rows}\n")
+        return Response(body, mimetype="text/plain; version=0.0.4")
 
     return bp
