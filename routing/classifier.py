@@ -59,28 +59,21 @@ def _find_tail(text: str, pos: int, tail: tuple[str, ...], gap: int) -> list[tup
 
 def _raw_matches(text: str, rules: Rules) -> list[_Match]:
     found = []
-    get, gap, n = rules.index.get, rules.phrase_gap, len(text)
-    for i in range(n):
-        pair, single = get(text[i:i + 2]), get(text[i])
-        if pair is None and single is None:
+    gap, n = rules.phrase_gap, len(text)
+    hits = sorted(((end - len(head) + 1, head, entries) for end, (head, entries) in rules.automaton.iter(text)),
+                  key=lambda h: (h[0], -len(h[1])))
+    for i, head, entries in hits:
+        end = i + len(head)
+        if (_ascii_edge(head[0]) and i and _ascii_edge(text[i - 1])) or \
+                (_ascii_edge(head[-1]) and end < n and _ascii_edge(text[end])):
             continue
-        for heads in (pair, single):
-            if heads is None:
+        for entry in entries:
+            if not entry.tail:
+                found.append(_Match(i, end, ((i, end),), entry))
                 continue
-            for head, entries in heads:
-                if len(head) > 2 and not text.startswith(head, i):
-                    continue
-                end = i + len(head)
-                if (_ascii_edge(head[0]) and i and _ascii_edge(text[i - 1])) or \
-                        (_ascii_edge(head[-1]) and end < n and _ascii_edge(text[end])):
-                    continue
-                for entry in entries:
-                    if not entry.tail:
-                        found.append(_Match(i, end, ((i, end),), entry))
-                        continue
-                    segs = _find_tail(text, end, entry.tail, gap)
-                    if segs:
-                        found.append(_Match(i, segs[-1][1], ((i, end), *segs), entry))
+            segs = _find_tail(text, end, entry.tail, gap)
+            if segs:
+                found.append(_Match(i, segs[-1][1], ((i, end), *segs), entry))
     return found
 
 

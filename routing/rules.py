@@ -58,7 +58,7 @@ class Rules:
     """Precompiled routing rules. Build with load_rules(); never mutate."""
     branches: tuple[str, ...]
     names: Mapping[str, str]
-    index: Mapping[str, tuple[tuple[str, tuple[Entry, ...]], ...]]  # first 2 chars -> heads, longest first
+    automaton: Any  # Aho-Corasick over every raw head: (head, entries) at each occurrence
     token_entries: Mapping[str, tuple[Entry, ...]]                  # matched on jieba tokens only
     token_gate: frozenset[str]
     branch_words: Mapping[str, frozenset[str]]
@@ -228,14 +228,21 @@ def _build(data: dict) -> Rules:
     return _assemble(data, th, names, branch_words, heads, classes)
 
 
+def _automaton(raw: dict[str, list[Entry]]):
+    """One pass over the text finds every head at every position (C speed)."""
+    import ahocorasick
+    automaton = ahocorasick.Automaton()
+    for head, entries in raw.items():
+        automaton.add_word(head, (head, tuple(entries)))
+    automaton.make_automaton()
+    return automaton
+
+
 def _assemble(data, th, names, branch_words, heads, classes) -> Rules:
     raw: dict[str, list[Entry]] = {}
     tokens: dict[str, list[Entry]] = {}
     for head, entry, token in heads:
         (tokens if token else raw).setdefault(head, []).append(entry)
-    index: dict[str, list] = {}   # keyed by the first two chars (one for 1-char heads)
-    for head in sorted(raw, key=len, reverse=True):
-        index.setdefault(head[:2], []).append((head, tuple(raw[head])))
     neg = _section(data, "negation", {"cues", "not_after", "window"})
     ev = _section(data, "evidence", {"cues", "window", "branches"})
     ev_branches = ev.get("branches", [])
@@ -253,7 +260,7 @@ def _assemble(data, th, names, branch_words, heads, classes) -> Rules:
     stop = _words(data["stopwords"], "stopwords") if "stopwords" in data else ()
     return Rules(
         branches=BRANCHES, names=MappingProxyType(names),
-        index={k: tuple(v) for k, v in index.items()},  # plain dict: hot path, never mutated
+        automaton=_automaton(raw),
         token_entries=MappingProxyType({k: tuple(v) for k, v in tokens.items()}),
         token_gate=frozenset(w[0] for w in tokens),
         branch_words=MappingProxyType(branch_words),
