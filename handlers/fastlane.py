@@ -46,9 +46,6 @@ class GroupWriter:
         self._leading = False
         self.groups = self.rows = 0
 
-    def stop(self) -> None:
-        """Nothing runs in the background; kept for symmetry with close()."""
-
     def write(self, row: dict, timeout: float = 4.0) -> bool:
         """Store `row`; True if inserted, False if it was already stored (a retry). Raises on DB errors."""
         slot = {"row": row, "done": threading.Event(), "lead": False}

@@ -40,9 +40,7 @@ class WebhookState:
     fast_lane: Any = None  # handlers.fastlane.FastLane when enabled
 
     def close(self) -> None:
-        """Stop background threads and close pooled connections (tests build many apps)."""
-        if self.fast_lane is not None:
-            self.fast_lane.writer.stop()
+        """Close pooled connections (tests build many apps)."""
         self.session_factory.kw["bind"].dispose()
 
 

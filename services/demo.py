@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.settings import Settings
 from models.org import Invite, Person, Unit
@@ -47,8 +47,8 @@ def seed(session, settings: Settings, *, now: datetime, requests: bool = False) 
     session.flush()
     added = sum(demo_data.seed_requests(session, org.consortium_by_code(session, c.code).id, now=now,
                                         tz=settings.tz) for c in settings.consortia) if requests else 0
-    return {"people": session.query(Person).filter(Person.openid.like("demo-%")).count(), "invites": invites,
-            "requests": added}
+    demo_people = session.scalar(select(func.count(Person.id)).where(Person.openid.like("demo-%")))
+    return {"people": demo_people, "invites": invites, "requests": added}
 
 
 def demo_invites(session, *, now: datetime) -> list[dict]:

@@ -6,7 +6,6 @@ and its notifications are queued in the same transaction.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models.org import Branch, Person
-from models.task import OPEN_STATUSES, Counter, RoutingCorrection, Task, TaskEvent
+from models.task import OPEN_STATUSES, Attachment, Counter, RoutingCorrection, Task, TaskEvent
 from services import notices, org
 from services import outbox as outbox_svc
 
@@ -28,12 +27,6 @@ class TaskError(Exception):
         self.code = code
         self.info = info
         super().__init__(code)
-
-
-@dataclass(frozen=True)
-class Notify:
-    """Who hears about changes: sandbox flag decides outbox status."""
-    sandbox: bool
 
 
 def next_number(session: Session, year: int) -> str:
@@ -311,7 +304,6 @@ def history(session: Session, task: Task) -> list[TaskEvent]:
 
 
 def attach(session: Session, task: Task, inbound_id: int, kind: str, *, now: datetime) -> None:
-    from models.task import Attachment
     session.add(Attachment(task_id=task.id, inbound_id=inbound_id, kind=kind, created_at=now))
     session.flush()
 
