@@ -93,10 +93,16 @@ def cli() -> None:
 @click.option("--intake", envvar="TONGXIN_INTAKE", default="thread", show_default=True,
               type=click.Choice(["thread", "worker", "sync", "off"]),
               help="Where a member's request becomes a task: a thread of each web worker, or `bot.py worker`.")
+@click.option("--worker-class", envvar="WEB_WORKER_CLASS", default="auto", show_default=True,
+              type=click.Choice(["auto", "sync", "gthread", "gevent"]),
+              help="gunicorn worker class; auto: gevent on PostgreSQL, gthread on SQLite (a lock wait must not stall a loop).")
 @pass_env
-def serve(env: Env, host: str, port: int, workers: int, threads: int, intake: str) -> None:
+def serve(env: Env, host: str, port: int, workers: int, threads: int, intake: str, worker_class: str) -> None:
     """Serve the webhook (and the sandbox simulator) with gunicorn."""
-    from core.server import run_gunicorn
+    from core.server import prepare_worker_class, run_gunicorn
+    if worker_class == "auto":
+        worker_class = "gthread" if env.settings.database_url.startswith("sqlite") else "gevent"
+    prepare_worker_class(worker_class)
     settings = env.settings
     if settings.sandbox:
         click.echo(f"WARNING: sandbox mode (no WeChat credentials): token '{settings.wechat.token}', "
@@ -105,7 +111,7 @@ def serve(env: Env, host: str, port: int, workers: int, threads: int, intake: st
     create_schema(engine)  # migrate once, in the master, before the workers fork
     engine.dispose()
     run_gunicorn(lambda: create_app(settings, background=True, intake=intake), host=host, port=port,
-                 workers=workers, threads=threads)
+                 workers=workers, threads=threads, worker_class=worker_class)
 
 
 @cli.command("init-db")

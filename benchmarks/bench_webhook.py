@@ -184,6 +184,7 @@ def main() -> None:
     ap.add_argument("--modes", default="plain,aes")
     ap.add_argument("--conn", default="keepalive,close")
     ap.add_argument("--backends", default="sqlite,postgresql")
+    ap.add_argument("--worker-class", default="auto", help="auto: gthread on SQLite, gevent on PostgreSQL")
     ap.add_argument("--intake", default="worker", help="serve --intake (worker: tasks made by `bot.py worker`)")
     args = ap.parse_args()
     wrk = ensure_wrk()
@@ -197,12 +198,20 @@ def main() -> None:
                 lua, reqs = tmp / "wechat.lua", tmp / "requests.txt"
                 lua.write_text(LUA)
                 make_requests(reqs, 60000, aes, "tongxin-dev")
-                port = free_port()
-                echo_cmd = [PY, "-m", "gunicorn", "-w", str(args.workers), "-k", "sync", "-b", f"127.0.0.1:{port}",
-                            "--log-level", "warning", "benchmarks.echo_app:app"]
-                echo = bench_one("echo", echo_cmd, base_env(tmp, aes, None), port, wrk, lua, reqs, args, close, tmp)
-                results.append({"server": "echo", "db": "-", "mode": mode, "conn": conn, **echo})
+                echoes: dict[str, dict] = {}
                 for backend in args.backends.split(","):
+                    wclass = args.worker_class if args.worker_class != "auto" else \
+                        ("gthread" if backend == "sqlite" else "gevent")
+                    if wclass not in echoes:  # the reference runs with the same worker settings
+                        port = free_port()
+                        echo_cmd = [PY, "-m", "gunicorn", "-w", str(args.workers), "-k", wclass,
+                                    "--threads", "8", "--worker-connections", "256",
+                                    "-b", f"127.0.0.1:{port}", "--log-level", "warning", "benchmarks.echo_app:app"]
+                        echoes[wclass] = bench_one(f"echo-{wclass}", echo_cmd, base_env(tmp, aes, None), port, wrk,
+                                                   lua, reqs, args, close, tmp)
+                        results.append({"server": "echo", "db": wclass, "mode": mode, "conn": conn,
+                                        **echoes[wclass]})
+                    echo = echoes[wclass]
                     db_url = f"sqlite:///{tmp / 'bench.db'}" if backend == "sqlite" else args.pg
                     if backend == "postgresql":
                         reset_pg(db_url)
@@ -210,16 +219,17 @@ def main() -> None:
                     subprocess.run([PY, "bot.py", "init-db", "--demo"], cwd=ROOT, env=env, check=True,
                                    capture_output=True)
                     port = free_port()
-                    cmd = [PY, "bot.py", "serve", "--port", str(port), "--workers", str(args.workers), "--intake", args.intake]
+                    cmd = [PY, "bot.py", "serve", "--port", str(port), "--workers", str(args.workers),
+                           "--intake", args.intake, "--worker-class", wclass]
                     full = bench_one(backend, cmd, env, port, wrk, lua, reqs, args, close, tmp)
                     full["ratio"] = full["rps"] / echo["rps"]
-                    results.append({"server": "full", "db": backend, "mode": mode, "conn": conn, **full})
-    print(f"{'server':6} {'db':10} {'mode':5} {'conn':9} {'req/s':>8} {'p99 ms':>7} {'ratio':>6} "
+                    results.append({"server": "full", "db": f"{backend}/{wclass}", "mode": mode, "conn": conn, **full})
+    print(f"{'server':6} {'db/worker':18} {'mode':5} {'conn':9} {'req/s':>8} {'p99 ms':>7} {'ratio':>6} "
           f"{'non2xx':>6} {'RSS/worker MiB':>16} {'start s':>7}")
     for r in results:
         ratio = f"{r['ratio']:.2f}x" if "ratio" in r else ""
         rss = "/".join(f"{x:.0f}" for x in r["rss_mib"])
-        print(f"{r['server']:6} {r['db']:10} {r['mode']:5} {r['conn']:9} {r['rps']:8.0f} {r['p99_ms']:7.1f} "
+        print(f"{r['server']:6} {r['db']:18} {r['mode']:5} {r['conn']:9} {r['rps']:8.0f} {r['p99_ms']:7.1f} "
               f"{ratio:>6} {r['non2xx']:6d} {rss:>16} {r['startup_s']:7.2f}")
     print(json.dumps(results), file=sys.stderr)
 

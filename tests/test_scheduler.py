@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from pathlib import Path
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -216,7 +217,7 @@ def test_config_error_names_its_key(tmp_path):
 def test_bad_schedule_fails_at_start_up_naming_the_key(tmp_path, monkeypatch, capsys):
     import bot
     config = tmp_path / "config.yaml"
-    original = (bot.Path(bot.__file__).parent / "config.yaml").read_text(encoding="utf-8")
+    original = (Path(bot.__file__).parent / "config.yaml").read_text(encoding="utf-8")
     config.write_text(original.replace("when: {day: 25, time: \"09:00\"", "when: {day: 35, time: \"09:00\""),
                       encoding="utf-8")
     monkeypatch.setenv("TONGXIN_CONFIG", str(config))
