@@ -110,6 +110,7 @@ class Settings:
     invite_ttl_days: int
     var_dir: Path
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    metrics_token: str | None = field(default=None, repr=False)  # METRICS_TOKEN: /metrics needs it when set
 
     @property
     def tz(self) -> ZoneInfo:
@@ -294,4 +295,4 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
         routing=RoutingConf(rules_path=rules_path,
                             user_dict_path=_resolve(user_dict, config_dir) if user_dict else None),
         consortia=_parse_consortia(data.get("consortia")),
-        invite_ttl_days=ttl, var_dir=var_dir, raw=data)
+        invite_ttl_days=ttl, var_dir=var_dir, raw=data, metrics_token=env.get("METRICS_TOKEN") or None)

@@ -22,10 +22,11 @@ def test_metrics_need_token_when_configured(app, monkeypatch):
     assert client.get("/metrics").status_code == 200  # localhost
 
 
-def test_metrics_token(settings, clock, monkeypatch):
+def test_metrics_token(settings, clock):
+    from dataclasses import replace
+
     from bot import create_app
-    monkeypatch.setenv("METRICS_TOKEN", "s3cret")
-    app = create_app(settings, clock=clock)
+    app = create_app(replace(settings, metrics_token="s3cret"), clock=clock)
     client = app.test_client()
     assert client.get("/metrics").status_code == 403
     assert client.get("/metrics", headers={"Authorization": "Bearer s3cret"}).status_code == 200

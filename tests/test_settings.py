@@ -73,3 +73,9 @@ def test_cli_prints_one_line_not_a_traceback(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1] == 'ConfigError: consortia[0].branches[7].code: duplicate "eye_ent"'
     assert "Traceback" not in proc.stderr
+
+
+def test_metrics_token_comes_from_the_environment(tmp_path):
+    path = write_config(tmp_path, lambda d: None)
+    assert load_settings(path, environ={}).metrics_token is None
+    assert load_settings(path, environ={"METRICS_TOKEN": "t0k"}).metrics_token == "t0k"

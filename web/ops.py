@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hmac
-import os
 
 from flask import Blueprint, Response, request
 from sqlalchemy import text
@@ -13,7 +12,7 @@ from models.db import schema_status
 
 def make_ops(state: WebhookState) -> Blueprint:
     bp = Blueprint("ops", __name__)
-    token = os.environ.get("METRICS_TOKEN") or None
+    token = state.settings.metrics_token
 
     @bp.get("/healthz")
     def healthz():
