@@ -11,6 +11,7 @@ from handlers import texts
 from handlers.router import Context, Router, command, event, msg_type
 from models.org import Branch
 from services import inbound as inbound_svc
+from services import outbox as outbox_svc
 from services import people
 from services.tasks import TaskError
 
@@ -99,7 +100,9 @@ def follow(msg: Inbound, ctx: Context) -> str:
 def silent_event(msg: Inbound, ctx: Context) -> str:
     """Stored by the webhook; nothing to say (WeChat shows no reply to these)."""
     if msg.event == "templatesendjobfinish":
-        log.info("template message %s finished: %s", msg.raw.get("MsgID"), msg.raw.get("Status"))
+        row = outbox_svc.record_template_result(ctx.session, msg.raw.get("MsgID"), msg.raw.get("Status"))
+        log.info("template message %s finished: %s (outbox %s)", msg.raw.get("MsgID"), msg.raw.get("Status"),
+                 row.id if row else None)
     return ""
 
 

@@ -27,3 +27,17 @@ def list_messages(session: Session, *, to: str | None = None, status: str | None
     if status:
         query = query.where(OutboxMessage.status == status)
     return list(reversed(session.scalars(query).all()))
+
+
+def record_template_result(session: Session, msgid: str | None, status: str | None) -> OutboxMessage | None:
+    """TEMPLATESENDJOBFINISH: WeChat's final word on a template message ('success', 'failed:user block' ...)."""
+    if not msgid:
+        return None
+    row = session.scalar(select(OutboxMessage).where(OutboxMessage.wechat_msgid == str(msgid),
+                                                     OutboxMessage.channel == "template"))
+    if row is None or not status:
+        return row
+    if status != "success":
+        row.status = "undeliverable"
+        row.last_error = f"template delivery report: {status}"
+    return row

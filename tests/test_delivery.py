@@ -414,3 +414,19 @@ def test_lease_expired_at_the_attempt_limit_fails(api, session_factory, clock, c
     msg, attempts = row(session_factory, oid)
     assert (msg.status, msg.attempts) == ("failed", conf.max_attempts)
     assert [a.outcome for a in attempts] == ["retry"] * (conf.max_attempts - 1) + ["failed"]
+
+
+def test_template_delivery_report_marks_blocked_message(app, wechat, session_factory, clock):
+    """TEMPLATESENDJOBFINISH with a failure marks the template row undeliverable; success leaves it sent."""
+    from models.outbox import OutboxMessage
+    with session_factory() as s:
+        for msgid, to in (("9001", "o-blocked"), ("9002", "o-fine")):
+            s.add(OutboxMessage(to_openid=to, kind="reminder", text="提醒", payload={}, status="sent",
+                                created_at=clock(), channel="template", wechat_msgid=msgid, sent_at=clock()))
+        s.commit()
+    wechat.event("TEMPLATESENDJOBFINISH", "o-blocked", MsgID="9001", Status="failed:user block")
+    wechat.event("TEMPLATESENDJOBFINISH", "o-fine", MsgID="9002", Status="success")
+    with session_factory() as s:
+        rows = {r.wechat_msgid: r for r in s.scalars(select(OutboxMessage)).all()}
+    assert rows["9001"].status == "undeliverable" and "user block" in rows["9001"].last_error
+    assert rows["9002"].status == "sent"
