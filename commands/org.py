@@ -62,32 +62,25 @@ def register(cli: click.Group, pass_env, emit) -> None:
             for r in rows:
                 click.echo(f"{r['openid']}\t{r['role'] or '-'}\t{r['branch'] or r['unit'] or ''}\t{r['name']}")
 
-    @cli.group("units")
-    def units_group() -> None:
-        """Member units (成员单位)."""
+    def listing(name: str, doc: str, rows_of, line_of) -> None:
+        """`NAME list [--json]` over the organisation of config.yaml (loaded first, idempotently)."""
+        group = cli.group(name, help=doc)(lambda: None)
 
-    @units_group.command("list")
-    @click.option("--json", "as_json", is_flag=True)
-    @pass_env
-    def units_list(env, as_json) -> None:
-        with env.session() as session:
-            org.sync_org(session, env.settings)
-            session.commit()
-            rows = org.list_units(session)
-        emit(rows) if as_json else [click.echo(f"{r['code']}\t{r['name']}\t{','.join(r['paired_branches'])}")
-                                    for r in rows]
+        @group.command("list")
+        @click.option("--json", "as_json", is_flag=True)
+        @pass_env
+        def list_(env, as_json) -> None:
+            with env.session() as session:
+                org.sync_org(session, env.settings)
+                session.commit()
+                rows = rows_of(session)
+            if as_json:
+                emit(rows)
+            else:
+                for r in rows:
+                    click.echo(line_of(r))
 
-    @cli.group("branches")
-    def branches_group() -> None:
-        """Department party branches (科室党支部)."""
-
-    @branches_group.command("list")
-    @click.option("--json", "as_json", is_flag=True)
-    @pass_env
-    def branches_list(env, as_json) -> None:
-        with env.session() as session:
-            org.sync_org(session, env.settings)
-            session.commit()
-            rows = org.list_branches(session)
-        emit(rows) if as_json else [click.echo(f"{r['code']}\t{r['name']}\t{(r['secretary'] or {}).get('openid', '-')}")
-                                    for r in rows]
+    listing("units", "Member units (成员单位).", org.list_units,
+            lambda r: f"{r['code']}\t{r['name']}\t{','.join(r['paired_branches'])}")
+    listing("branches", "Department party branches (科室党支部).", org.list_branches,
+            lambda r: f"{r['code']}\t{r['name']}\t{(r['secretary'] or {}).get('openid', '-')}")
