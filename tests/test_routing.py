@@ -301,9 +301,11 @@ def test_dev_set_meets_targets(rules):
 HOLDOUT_SET = ROOT / "tests/data/routing-holdout.jsonl"
 
 
-def test_holdout_set_meets_targets(rules):
-    records = [json.loads(line) for line in HOLDOUT_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
-    assert len(records) >= 200
+@pytest.mark.parametrize("path, size", [(HOLDOUT_SET, 200), (ROOT / "tests/data/routing-probe2.jsonl", 100)])
+def test_written_samples_meet_targets(rules, path, size):
+    """Our own samples: the 260-message holdout and a 120-message very colloquial probe."""
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(records) >= size
     res = evaluate(records, rules)
     assert res["misroute_rate"] <= 0.03, res["errors"]
     assert res["coverage"] >= 0.90, res["errors"]
