@@ -41,8 +41,7 @@ def transfer(msg: Inbound, ctx: Context) -> str:
     parts = ctx.args["rest"].split(maxsplit=1)
     branch_name = parts[0] if parts else ""
     reason = parts[1].strip() if len(parts) > 1 else ""
-    task = tasks.get_task(ctx.session, ctx.args["number"], ctx.member.consortium_id)
-    task = tasks.transfer(ctx.session, ctx.member, task.number, branch_name, reason,
+    task = tasks.transfer(ctx.session, ctx.member, ctx.args["number"], branch_name, reason,
                           now=ctx.now, sandbox=ctx.sandbox)
     return texts.TRANSFER_OK.format(number=task.number, branch=task.branch.name)
 

@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import threading
 import time
 from pathlib import Path
 
@@ -215,7 +216,7 @@ class Materializer:
 
     def __init__(self, state: WebhookState):
         self.state = state
-        self._event = __import__("threading").Event()
+        self._event = threading.Event()
 
     def run_once(self) -> int:
         """Materialize what is queued; a failure leaves rows queued for the next run (never lost)."""
@@ -231,8 +232,6 @@ class Materializer:
         self._event.set()
 
     def start(self) -> None:
-        import threading
-
         def loop() -> None:
             while True:
                 self._event.wait(2.0)
@@ -247,8 +246,6 @@ class Materializer:
 
 def start_spool_replayer(state: WebhookState, interval: float = 30.0) -> None:
     """A daemon thread per process: replay the spool at start-up and then every `interval` seconds."""
-    import threading
-
     def loop() -> None:
         while True:
             try:
