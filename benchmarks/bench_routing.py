@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rules = routing.load_rules(ROOT / "routing/rules.yaml")
     t_rules = time.perf_counter()
-    routing.init_segmenter(ROOT / "routing/userdict.txt", ROOT / "var")
+    routing.init_segmenter(ROOT / "routing/userdict.txt", ROOT / "var", token_chars=rules.token_chars)
     t_ready = time.perf_counter()
 
     with open(args.dev, encoding="utf-8") as fh:

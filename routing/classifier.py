@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .normalize import cut, normalize
+from .normalize import cut_tokens, normalize
 from .rules import TRIAGE, Entry, Rules
 
 MAX_CHARS = 500
@@ -87,7 +87,7 @@ def _token_matches(text: str, rules: Rules, raw: list[_Match]) -> list[_Match]:
     if all(i in covered for i, ch in enumerate(text) if ch in rules.token_gate):
         return []
     found, pos = [], 0
-    for tok in cut(text):
+    for tok in cut_tokens(text, rules.token_chars):
         entries = rules.token_entries.get(tok)
         if entries:
             found += [_Match(pos, pos + len(tok), ((pos, pos + len(tok)),), e) for e in entries]

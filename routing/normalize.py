@@ -6,20 +6,29 @@ lower case, emoji and invisible marks dropped, every run of whitespace or
 punctuation folded into one ASCII space. The space is the clause boundary the
 classifier relies on (negation scope, phrase gaps).
 
-The jieba segmenter lives here too: initialised once per process, with its
-cache file in our own directory and the domain user dictionary loaded.
+The jieba segmenters live here too: a compact domain one for the classifier,
+built once per process at start-up, and the full dictionary for keyword
+suggestions, loaded only when asked for; caches go to our own directory and
+the domain user dictionary is loaded into both.
 """
 from __future__ import annotations
 
+import hashlib
+import heapq
 import logging
+import os
 import threading
+from collections.abc import Iterable
 import unicodedata
 from pathlib import Path
 
 _converter = None
 _converter_lock = threading.Lock()
-_seg_lock = threading.Lock()
-_seg_ready = False
+_seg_lock = threading.RLock()
+_config: tuple[Path | None, Path] | None = None  # (user dictionary, cache directory)
+_full = None     # jieba.Tokenizer with the full dictionary, loaded on first cut()
+_domain = None   # (characters covered, jieba.Tokenizer with the compact domain dictionary)
+DOMAIN_TOP = 50000
 
 # Unicode categories: folded to a space (punctuation, separators, math and
 # currency symbols, control characters) or dropped (emoji and other symbols,
@@ -74,40 +83,99 @@ def default_cache_dir() -> Path:
     return Path(__file__).resolve().parents[1] / "var"
 
 
-def init_segmenter(user_dict: str | Path | None, cache_dir: str | Path) -> None:
-    """Initialise jieba once per process; later calls are no-ops.
+def init_segmenter(user_dict: str | Path | None, cache_dir: str | Path,
+                   token_chars: Iterable[str] | None = None) -> None:
+    """Configure jieba once per process; with `token_chars`, build the classifier's segmenter now.
 
-    The prefix-dictionary cache goes to `cache_dir` (never the shared temp
-    dir); `user_dict` (a jieba user dictionary) is loaded after the main one.
+    The classifier only asks jieba whether a token-only keyword (a single character
+    such as 眼 or 修) stands alone, so it uses a compact domain dictionary: every
+    single character, every word containing a keyword character and the
+    DOMAIN_TOP most frequent general words (so that neighbours segment as they do
+    with the full dictionary), with the full dictionary's total frequency. About
+    8 MiB instead of about 70 MiB per process. The full dictionary loads only if
+    `cut` is called (keyword suggestions, offline). Caches go to `cache_dir`.
     """
-    global _seg_ready
-    if _seg_ready:
-        return
+    global _config
     with _seg_lock:
-        if _seg_ready:
-            return
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
-        cache = Path(cache_dir)
-        cache.mkdir(parents=True, exist_ok=True)
-        jieba.dt.tmp_dir = str(cache)
-        jieba.dt.cache_file = "jieba.cache"
-        jieba.dt.initialize()
-        if user_dict is not None:
-            jieba.dt.load_userdict(str(user_dict))
-        _seg_ready = True
+        if _config is None:
+            _config = (Path(user_dict) if user_dict is not None else None, Path(cache_dir))
+    if token_chars is not None:
+        _domain_segmenter(frozenset(token_chars))
 
 
-def ensure_segmenter() -> None:
-    """Lazily initialise with the package defaults if the app never did."""
-    if not _seg_ready:
+def _configured() -> tuple[Path | None, Path]:
+    if _config is None:
         init_segmenter(DEFAULT_USER_DICT, default_cache_dir())
+    return _config
+
+
+def _tokenizer(dictionary: Path, cache_file: str, total: int | None = None):
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    user_dict, cache = _configured()
+    cache.mkdir(parents=True, exist_ok=True)
+    tok = jieba.Tokenizer(dictionary=str(dictionary))
+    tok.tmp_dir, tok.cache_file = str(cache), cache_file
+    tok.initialize()
+    if total is not None:
+        tok.total = total  # route probabilities as with the full dictionary
+    if user_dict is not None:
+        tok.load_userdict(str(user_dict))
+    return tok
+
+
+def _main_dictionary() -> Path:
+    import jieba
+
+    return Path(jieba.__file__).resolve().parent / "dict.txt"
+
+
+def domain_dictionary(chars: frozenset[str], cache: Path, top: int = DOMAIN_TOP) -> tuple[Path, int]:
+    """Write (once, atomically) the compact dictionary for `chars`; returns its path and the full total."""
+    main = _main_dictionary()
+    st = main.stat()
+    key = hashlib.sha1(f"{''.join(sorted(chars))}|{top}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:12]
+    path, meta = cache / f"jieba-domain-{key}.txt", cache / f"jieba-domain-{key}.total"
+    if path.exists() and meta.exists():
+        return path, int(meta.read_text())
+    lines = main.read_text(encoding="utf-8").splitlines(keepends=True)
+    freqs = [int(line.split(" ", 2)[1]) for line in lines]
+    common = set(heapq.nlargest(top, range(len(lines)), key=freqs.__getitem__))
+    kept = [line for i, line in enumerate(lines)
+            if i in common or not chars.isdisjoint(word := line.split(" ", 1)[0]) or len(word) == 1]
+    cache.mkdir(parents=True, exist_ok=True)
+    for target, text in ((path, "".join(kept)), (meta, str(sum(freqs)))):
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)  # several workers may build it at once
+    return path, sum(freqs)
+
+
+def _domain_segmenter(chars: frozenset[str]):
+    """The classifier's segmenter, rebuilt (rarely) if rules bring a new keyword character."""
+    global _domain
+    seg = _domain
+    if seg is not None and chars <= seg[0]:
+        return seg[1]
+    with _seg_lock:
+        if _domain is None or not chars <= _domain[0]:
+            wanted = chars | (_domain[0] if _domain else frozenset())
+            path, total = domain_dictionary(wanted, _configured()[1])
+            _domain = (wanted, _tokenizer(path, path.stem + ".cache", total))
+        return _domain[1]
+
+
+def cut_tokens(text: str, chars: frozenset[str]) -> list[str]:
+    """Segment normalized text for token-only keywords made of `chars` (precise mode, no HMM)."""
+    return _domain_segmenter(chars).lcut(text, HMM=False)
 
 
 def cut(text: str) -> list[str]:
-    """Segment already-normalized text (precise mode, no HMM: fast and stable)."""
-    ensure_segmenter()
-    import jieba
-
-    return jieba.dt.lcut(text, HMM=False)
+    """Segment already-normalized text with jieba's full dictionary (keyword suggestions)."""
+    global _full
+    if _full is None:
+        with _seg_lock:
+            if _full is None:
+                _full = _tokenizer(_main_dictionary(), "jieba.cache")
+    return _full.lcut(text, HMM=False)

@@ -61,6 +61,7 @@ class Rules:
     automaton: Any  # Aho-Corasick over every raw head: (head, entries) at each occurrence
     token_entries: Mapping[str, tuple[Entry, ...]]                  # matched on jieba tokens only
     token_gate: frozenset[str]
+    token_chars: frozenset[str]                                      # every character of a token-only keyword
     branch_words: Mapping[str, frozenset[str]]
     min_score: float
     min_margin: float
@@ -263,6 +264,7 @@ def _assemble(data, th, names, branch_words, heads, classes) -> Rules:
         automaton=_automaton(raw),
         token_entries=MappingProxyType({k: tuple(v) for k, v in tokens.items()}),
         token_gate=frozenset(w[0] for w in tokens),
+        token_chars=frozenset("".join(tokens)),
         branch_words=MappingProxyType(branch_words),
         min_score=float(th["min_score"]), min_margin=float(th["min_margin"]),
         max_ratio=float(th["max_ratio"]), saturation=max(float(th["saturation"]), 1e-6),

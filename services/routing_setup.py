@@ -15,5 +15,5 @@ def load_routing(settings: Settings) -> "routing.Rules":
     user_dict = settings.routing.user_dict_path
     if user_dict is not None and not user_dict.exists():
         raise ConfigError("routing.user_dict", f"file not found: {user_dict}")
-    routing.init_segmenter(user_dict, settings.var_dir)
+    routing.init_segmenter(user_dict, settings.var_dir, token_chars=rules.token_chars)
     return rules

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import os
 from pathlib import Path
 
@@ -193,12 +194,57 @@ def test_triage_decision_names_the_candidates(rules):
 
 
 def test_init_segmenter_is_idempotent(rules, tmp_path):
-    import jieba
+    norm = sys.modules["routing.normalize"]  # the module (routing.normalize is also a function)
 
-    first_dir = jieba.dt.tmp_dir                       # whichever call came first in this process
+    classify("眼睛看不清", rules)                     # whichever configuration came first in this process
+    first = norm._config
     routing.init_segmenter(None, tmp_path)            # a later call: no-op
-    assert jieba.dt.tmp_dir == first_dir and Path(first_dir) != tmp_path
+    assert norm._config == first and first[1] != tmp_path
     assert not list(tmp_path.iterdir())
+
+
+def _dataset_texts() -> list[str]:
+    texts = []
+    for path in (ROOT.parent / "shared/data/routing-dev.jsonl", ROOT / "tests/data/routing-holdout.jsonl",
+                 ROOT / "tests/data/routing-probe2.jsonl"):
+        texts += [normalize(json.loads(line)["text"]) for line in path.read_text(encoding="utf-8").splitlines()
+                  if line.strip()]
+    return texts
+
+
+def test_domain_segmenter_agrees_with_full_dictionary_on_token_keywords(rules):
+    """The compact dictionary must find exactly the standalone keyword tokens the full one finds."""
+    from routing.normalize import cut, cut_tokens
+
+    texts = [t for t in _dataset_texts() if not rules.token_chars.isdisjoint(t)]
+    assert len(texts) > 100
+    for text in texts:
+        full = [tok for tok in cut(text) if tok in rules.token_entries]
+        domain = [tok for tok in cut_tokens(text, rules.token_chars) if tok in rules.token_entries]
+        assert domain == full, text
+
+
+def test_domain_dictionary_is_compact_and_keeps_the_full_total(tmp_path):
+    from routing.normalize import _main_dictionary, domain_dictionary
+
+    path, total = domain_dictionary(frozenset("眼修"), tmp_path)
+    main = _main_dictionary().read_text(encoding="utf-8").splitlines()
+    kept = path.read_text(encoding="utf-8").splitlines()
+    assert total == sum(int(line.split(" ")[1]) for line in main)
+    assert len(kept) < len(main) / 4
+    words = {line.split(" ")[0] for line in kept}
+    assert {"眼睛", "维修", "修", "的", "医院"} <= words        # keyword words, single characters, common words
+    assert domain_dictionary(frozenset("修眼"), tmp_path) == (path, total)   # cached, same key
+
+
+def test_domain_segmenter_grows_for_a_new_keyword_character():
+    norm = sys.modules["routing.normalize"]  # the module (routing.normalize is also a function)
+
+    norm.cut_tokens("灯坏了", frozenset("灯坏"))
+    covered = norm._domain[0]
+    assert "鼻" not in covered
+    assert norm.cut_tokens("鼻子不通", frozenset("鼻")) == norm.cut("鼻子不通")
+    assert {"鼻"} | covered <= norm._domain[0]
 
 
 # --- rules file validation ------------------------------------------------------
