@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 
 import commands
 from core.clock import utcnow
@@ -21,6 +22,15 @@ from web.simulator import make_simulator
 log = logging.getLogger("tongxin")
 
 
+class MachineEndpointsSessionless(SecureCookieSessionInterface):
+    """No cookie session for what WeChat's servers and monitors call: no signing work on the hot path."""
+
+    PATHS = frozenset({"/wechat", "/healthz", "/readyz", "/metrics"})
+
+    def open_session(self, app, request):
+        return None if request.path in self.PATHS else super().open_session(app, request)
+
+
 def create_app(settings: Settings | None = None, *, clock=None, background: bool = False,
                intake: str = "sync") -> Flask:
     """The web app. `background=True` (serve) also replays the spool now and every 30 s.
@@ -31,6 +41,7 @@ def create_app(settings: Settings | None = None, *, clock=None, background: bool
     state = build_state(settings, clock=clock or utcnow, intake=intake)
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, JSON_AS_ASCII=False)
+    app.session_interface = MachineEndpointsSessionless()
     app.extensions["tongxin"] = state
     app.register_blueprint(make_blueprint(state))
     app.register_blueprint(make_ops(state))

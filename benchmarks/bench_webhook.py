@@ -75,13 +75,13 @@ def ensure_wrk() -> str:
     return shutil.which("wrk")
 
 
-def make_requests(path: Path, count: int, aes: bool, token: str) -> None:
+def make_requests(path: Path, count: int, aes: bool, token: str, first_id: int = 0) -> None:
     """Signed (and encrypted) request lines 'path?query<TAB>body', one per unique message."""
     from wechatpy.crypto import WeChatCrypto
     from core.wechat import cdata, sign
     crypto = WeChatCrypto(token, AES_KEY, APP_ID) if aes else None
     ts = str(int(time.time()))
-    base = int(time.time() * 1000) * 1000
+    base = int(time.time() * 1000) * 1000 + first_id
     with open(path, "w", encoding="utf-8") as fh:
         for i in range(count):
             nonce = str(100000 + i)
@@ -165,7 +165,8 @@ def bench_one(label: str, cmd: list[str], env: dict, port: int, wrk: str, lua: P
               args, close: bool, tmp: Path) -> dict:
     proc, startup = start(cmd, env, port, tmp / f"{label}.log")
     try:
-        run_wrk(wrk, port, lua, reqs, 2, args.connections, close)  # warm-up
+        # warm-up with messages of their own: replaying them in the measured run would make retries
+        run_wrk(wrk, port, lua, reqs.with_suffix(".warmup"), 2, args.connections, close)
         result = run_wrk(wrk, port, lua, reqs, args.seconds, args.connections, close)
         result["rss_mib"] = worker_rss_mib(proc)
         result["startup_s"] = startup
@@ -197,7 +198,8 @@ def main() -> None:
                 tmp = Path(tmp_name)
                 lua, reqs = tmp / "wechat.lua", tmp / "requests.txt"
                 lua.write_text(LUA)
-                make_requests(reqs, 60000, aes, "tongxin-dev")
+                make_requests(reqs, 80000, aes, "tongxin-dev")
+                make_requests(reqs.with_suffix(".warmup"), 20000, aes, "tongxin-dev", first_id=500_000)
                 echoes: dict[str, dict] = {}
                 for backend in args.backends.split(","):
                     wclass = args.worker_class if args.worker_class != "auto" else \

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Callable
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from core.settings import Settings
 from core.wechat import Inbound
@@ -26,6 +27,7 @@ from routing import classify, normalize
 from services import intake
 
 log = logging.getLogger("tongxin.fastlane")
+DB_WAIT_SECONDS = 3.5  # a statement's longest wait: WeChat gives up after 5 s, then retries
 MEMBER_TTL = 30.0  # seconds a bound member's identity is trusted without a lookup
 NUMBER_BLOCK = 20
 
@@ -34,13 +36,17 @@ class GroupWriter:
     """Group commit without a writer thread: the first request to arrive leads.
 
     The leader inserts every row queued so far (its own included) in one INSERT and
-    one COMMIT, wakes those requests, and hands leadership to the next waiting one if
+    one commit, wakes those requests, and hands leadership to the next waiting one if
     more arrived meanwhile. Alone, a request writes its own row with no thread hand-off;
     under load, rows that arrive during a commit share the next one.
+
+    `insert(rows)` stores a group and returns the dedupe keys it inserted. If a group
+    fails for any reason but an unreachable database, its rows are retried one by one,
+    so that one bad row fails only its own request.
     """
 
-    def __init__(self, engine: Engine):
-        self.engine = engine
+    def __init__(self, insert: Callable[[list[dict]], set[str]]):
+        self.insert = insert
         self._lock = threading.Lock()
         self._queue: list[dict] = []
         self._leading = False
@@ -68,41 +74,57 @@ class GroupWriter:
             raise slot["error"]
         return slot["inserted"]
 
+    def _store(self, batch: list[dict]) -> None:
+        try:
+            inserted = self.insert([s["row"] for s in batch])
+        except OperationalError as exc:  # every waiter learns of it; the webhook spools
+            for s in batch:
+                s["error"] = exc
+            return
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0]["error"] = exc
+                return
+            for s in batch:
+                self._store([s])
+            return
+        for s in batch:
+            s["inserted"] = s["row"]["dedupe_key"] in inserted
+        self.groups += 1
+        self.rows += len(batch)
+
     def _lead(self) -> None:
         with self._lock:
             batch, self._queue = self._queue, []
         try:
-            with self.engine.begin() as conn:
-                inserted = intake.insert_batch(conn, [s["row"] for s in batch])
+            self._store(batch)
+        finally:
+            with self._lock:
+                if self._queue:
+                    nxt = self._queue[0]
+                    nxt["lead"] = True
+                    nxt["done"].set()  # it wakes, leads the next group
+                else:
+                    self._leading = False
             for s in batch:
-                s["inserted"] = s["row"]["dedupe_key"] in inserted
-            self.groups += 1
-            self.rows += len(batch)
-        except Exception as exc:  # every waiter learns of it; the webhook spools or fails
-            for s in batch:
-                s["error"] = exc
-        with self._lock:
-            if self._queue:
-                nxt = self._queue[0]
-                nxt["lead"] = True
-                nxt["done"].set()  # it wakes, leads the next group
-            else:
-                self._leading = False
-        for s in batch:
-            s["done"].set()
+                s["done"].set()
 
 
 class FastLane:
     def __init__(self, settings: Settings, engine: Engine, rules, clock: Callable[[], datetime],
                  on_stored: Callable[[], None] | None = None):
         self.settings, self.engine, self.rules, self.clock = settings, engine, rules, clock
-        self.writer = GroupWriter(engine)
+        self.store = intake.fast_store(engine, DB_WAIT_SECONDS)
+        self.writer = GroupWriter(self.store.insert)
         self._members: dict[str, tuple[float, dict | None]] = {}
         self._numbers: dict[int, range] = {}
         self._lock = threading.Lock()
         self._on_stored = on_stored
         self._branch_names = {c.code: {b.code: b.name for b in c.branches} for c in settings.consortia}
         self._consortium_codes: dict[int, str] = {}
+
+    def close(self) -> None:
+        self.store.close()
 
     def forget(self, openid: str) -> None:
         """Called after the full path handled this user (their role may have changed)."""
@@ -121,7 +143,7 @@ class FastLane:
         with self._lock:
             block = self._numbers.get(year)
             if not block:
-                block = intake.reserve_numbers(self.engine, year, NUMBER_BLOCK)
+                block = self.store.reserve(year, NUMBER_BLOCK)
             self._numbers[year] = block[1:]
             return f"T-{year}-{block[0]:04d}"
 

@@ -42,6 +42,8 @@ class WebhookState:
 
     def close(self) -> None:
         """Close pooled connections (tests build many apps)."""
+        if self.fast_lane is not None:
+            self.fast_lane.close()
         self.session_factory.kw["bind"].dispose()
 
 
@@ -193,11 +195,11 @@ def build_state(settings: Settings, *, clock: Callable = utcnow, intake: str = "
     "thread" leaves it to a background thread of this process; "worker" to `python bot.py worker`;
     "off" sends every message through the full path.
     """
-    from handlers.fastlane import FastLane
+    from handlers.fastlane import DB_WAIT_SECONDS, FastLane
     from handlers.registry import build_router
     from models.db import create_schema, make_engine, make_session_factory
     from services.routing_setup import load_routing
-    engine = make_engine(settings.database_url, wait_seconds=3.5)  # WeChat waits 5 s, then retries
+    engine = make_engine(settings.database_url, wait_seconds=DB_WAIT_SECONDS)
     create_schema(engine)
     state = WebhookState(settings=settings, session_factory=make_session_factory(engine), router=build_router(),
                          rules=load_routing(settings), crypto=make_crypto(settings), clock=clock,

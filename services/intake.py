@@ -7,12 +7,15 @@ notifications and audit events shortly after, exactly once per message.
 """
 from __future__ import annotations
 
+import json
+import threading
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import sessionmaker
 
 from models.message import InboundMessage
 from models.org import Person
@@ -23,17 +26,14 @@ QUEUED = "task_queued"
 
 
 def reserve_numbers(engine: Engine, year: int, count: int) -> range:
-    """Reserve `count` consecutive task numbers for this process (one short transaction)."""
-    name = f"task-{year}"
-    with Session(engine) as session, session.begin():
-        counter = session.get(Counter, name, with_for_update=True)
-        if counter is None:
-            counter = Counter(name=name, value=0)
-            session.add(counter)
-            session.flush()
-        start = counter.value + 1
-        counter.value += count
-    return range(start, start + count)
+    """Reserve `count` consecutive task numbers for this process (one statement, one commit)."""
+    table = Counter.__table__
+    insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table).values(name=f"task-{year}", value=count)
+    stmt = stmt.on_conflict_do_update(index_elements=["name"], set_={"value": table.c.value + count})
+    with engine.begin() as conn:
+        end = conn.execute(stmt.returning(table.c.value)).scalar_one()
+    return range(end - count + 1, end + 1)
 
 
 def member_identity(engine: Engine, openid: str) -> dict | None:
@@ -50,6 +50,94 @@ def insert_batch(conn: Connection, rows: list[dict]) -> set[str]:
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     stmt = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.dedupe_key)
     return set(conn.execute(stmt, rows).scalars().all())
+
+
+class EngineStore:
+    """The fast lane's storage through the SQLAlchemy engine (SQLite): Core statements, short transactions."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def insert(self, rows: list[dict]) -> set[str]:
+        with self.engine.begin() as conn:
+            return insert_batch(conn, rows)
+
+    def reserve(self, year: int, count: int) -> range:
+        return reserve_numbers(self.engine, year, count)
+
+    def close(self) -> None:
+        pass
+
+
+class PgStore:
+    """The fast lane's storage on PostgreSQL: a dedicated connection and two prepared statements.
+
+    A group of rows goes in ONE statement with ONE JSON parameter, in autocommit
+    mode: the INSERT ... SELECT FROM json_populate_recordset is its own
+    transaction, committed (durable, as synchronous_commit says) when it returns,
+    so a group costs one round trip and about 50 µs of client CPU whatever its
+    size, against ~0.2 ms + 20 µs a row through the ORM's multi-row INSERT inside
+    BEGIN/COMMIT. Task numbers are reserved on the same connection. psycopg
+    serializes concurrent use; the lock here guards reconnection.
+    """
+
+    COLUMNS = ("dedupe_key", "openid", "msg_type", "msg_id", "event", "event_key", "content", "create_time",
+               "received_at", "raw", "reply", "status", "task_id", "plan")
+    INSERT = (f"INSERT INTO inbound_messages ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} "
+              "FROM json_populate_recordset(NULL::inbound_messages, %s) "
+              "ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key")
+    RESERVE = ("INSERT INTO counters (name, value) VALUES (%s, %s) "
+               "ON CONFLICT (name) DO UPDATE SET value = counters.value + EXCLUDED.value RETURNING value")
+
+    def __init__(self, engine: Engine, wait_seconds: float):
+        self._conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._timeout = wait_seconds
+        self._conn = None
+        self._lock = threading.Lock()
+
+    def insert(self, rows: list[dict]) -> set[str]:
+        payload = json.dumps([{**row, "received_at": row["received_at"].isoformat()} for row in rows],
+                             ensure_ascii=False)
+        return {key for (key,) in self._execute(self.INSERT, [payload])}
+
+    def reserve(self, year: int, count: int) -> range:
+        [(end,)] = self._execute(self.RESERVE, [f"task-{year}", count])
+        return range(end - count + 1, end + 1)
+
+    def _execute(self, sql: str, params: list) -> list[tuple]:
+        import psycopg
+        with self._lock:
+            while True:
+                fresh = self._conn is None
+                try:
+                    if fresh:
+                        self._conn = psycopg.connect(self._conninfo, autocommit=True,
+                                                     connect_timeout=max(1, int(self._timeout)),
+                                                     options=f"-c statement_timeout={int(self._timeout * 1000)}")
+                    return self._conn.execute(sql, params, prepare=True).fetchall()
+                except psycopg.OperationalError as exc:
+                    self._close()
+                    if fresh:  # unreachable or timed out: the caller spools
+                        raise OperationalError(sql, None, exc) from exc
+                    # a connection broken while idle: once more on a new one (ON CONFLICT makes it safe)
+                except psycopg.Error:
+                    self._close()
+                    raise
+
+    def close(self) -> None:
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+
+
+def fast_store(engine: Engine, wait_seconds: float) -> EngineStore | PgStore:
+    return PgStore(engine, wait_seconds) if engine.dialect.name == "postgresql" else EngineStore(engine)
 
 
 def stored_reply(engine: Engine, dedupe_key: str) -> str:

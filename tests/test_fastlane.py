@@ -1,0 +1,139 @@
+"""The fast lane's group commit: grouping, isolation of a bad row, PostgreSQL's one-statement insert."""
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select, text
+
+from handlers.fastlane import GroupWriter
+from models.db import create_schema, make_engine
+from models.message import InboundMessage
+from services.intake import PgStore
+
+
+def _row(key: str, **extra) -> dict:
+    return {"dedupe_key": key, "openid": "demo-member-BSZ", "msg_type": "text", "msg_id": 1, "event": None,
+            "event_key": None, "content": "B超机坏了 ]]> <&> 🙂", "create_time": 1_790_000_000,
+            "received_at": datetime(2026, 11, 23, 11, 30, 5, 123456, tzinfo=timezone.utc),
+            "raw": {"Content": "B超机坏了", "MsgType": "text"}, "reply": "已收到", "status": "task_queued",
+            "task_id": None, "plan": {"number": "T-2026-0001", "decision": {"branch": "logistics"}}, **extra}
+
+
+def test_concurrent_writers_share_commits_and_each_learns_its_own_outcome():
+    groups: list[list[str]] = []
+
+    def insert(rows):
+        time.sleep(0.01)  # a commit in flight: others queue behind it
+        groups.append([r["dedupe_key"] for r in rows])
+        return {r["dedupe_key"] for r in rows if not r["dedupe_key"].endswith("dup")}
+
+    writer = GroupWriter(insert)
+    results: dict[str, bool] = {}
+    keys = [f"k{i}" + ("dup" if i % 5 == 0 else "") for i in range(24)]
+    threads = [threading.Thread(target=lambda k=k: results.__setitem__(k, writer.write(_row(k)))) for k in keys]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(k for g in groups for k in g) == sorted(keys)          # every row stored exactly once
+    assert len(groups) < len(keys) and writer.rows == 24                 # and commits were shared
+    assert results == {k: not k.endswith("dup") for k in keys}
+
+
+def test_a_bad_row_fails_only_its_own_request():
+    def insert(rows):
+        if any(r["content"] == "bad" for r in rows):
+            raise ValueError("rejected by the database")
+        return {r["dedupe_key"] for r in rows}
+
+    writer = GroupWriter(insert)
+    gate = threading.Event()
+    outcomes: dict[str, object] = {}
+
+    def slow_first(rows):  # hold the first commit so the next three queue into one group
+        gate.wait(5)
+        return insert(rows)
+
+    writer.insert = slow_first
+
+    def run(key, content):
+        try:
+            outcomes[key] = writer.write(_row(key, content=content))
+        except Exception as exc:  # noqa: BLE001 - the outcome is what is checked
+            outcomes[key] = exc
+
+    first = threading.Thread(target=run, args=("a", "ok"))
+    first.start()
+    while not writer._leading:
+        time.sleep(0.001)
+    rest = [threading.Thread(target=run, args=(k, c)) for k, c in (("b", "ok"), ("c", "bad"), ("d", "ok"))]
+    for t in rest:
+        t.start()
+    while len(writer._queue) < 3:
+        time.sleep(0.001)
+    gate.set()
+    for t in [first, *rest]:
+        t.join()
+    assert outcomes["a"] is True and outcomes["b"] is True and outcomes["d"] is True
+    assert isinstance(outcomes["c"], ValueError)
+
+
+@pytest.fixture
+def pg_engine(pg_url):
+    from tests.conftest import _reset_pg
+    _reset_pg(pg_url)
+    engine = make_engine(pg_url)
+    create_schema(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_postgres_group_insert_round_trips_and_dedupes(pg_engine):
+    store = PgStore(pg_engine, wait_seconds=3.5)
+    insert = store.insert
+    try:
+        assert insert([_row("m:1"), _row("m:2")]) == {"m:1", "m:2"}
+        assert insert([_row("m:2"), _row("m:3")]) == {"m:3"}              # a retry is not stored twice
+        with pg_engine.connect() as conn:
+            stored = conn.execute(select(InboundMessage).where(InboundMessage.dedupe_key == "m:1")).one()
+        expected = _row("m:1")
+        for column in ("openid", "content", "create_time", "raw", "reply", "status", "plan"):
+            assert getattr(stored, column) == expected[column], column
+        assert stored.received_at == expected["received_at"]
+    finally:
+        store.close()
+
+
+def test_postgres_group_insert_survives_a_connection_broken_while_idle(pg_engine):
+    store = PgStore(pg_engine, wait_seconds=3.5)
+    insert = store.insert
+    try:
+        assert insert([_row("m:a")]) == {"m:a"}
+        pid = store._conn.info.backend_pid
+        with pg_engine.connect() as conn:  # the server drops our idle connection (restart, failover, proxy)
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            conn.commit()
+        assert insert([_row("m:b")]) == {"m:b"}                         # no message lost to a stale connection
+        assert store._conn.info.backend_pid != pid
+    finally:
+        store.close()
+
+
+def test_postgres_number_blocks_never_overlap(pg_engine):
+    from services.intake import EngineStore
+    stores = [PgStore(pg_engine, wait_seconds=3.5), PgStore(pg_engine, wait_seconds=3.5), EngineStore(pg_engine)]
+    blocks: list[range] = []
+    threads = [threading.Thread(target=lambda s=s: [blocks.append(s.reserve(2026, 20)) for _ in range(10)])
+               for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    numbers = [n for b in blocks for n in b]
+    assert sorted(numbers) == list(range(1, 30 * 20 + 1))   # gap-free and disjoint across processes' stores
+    assert stores[0].reserve(2027, 5) == range(1, 6)           # a new year starts at 1
+    for s in stores:
+        s.close()
