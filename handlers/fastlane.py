@@ -94,6 +94,7 @@ class GroupWriter:
         self.rows += len(batch)
 
     def _lead(self) -> None:
+        time.sleep(0)  # let requests already running reach the queue first (a yield, not a timer)
         with self._lock:
             batch, self._queue = self._queue, []
         try:
