@@ -7,8 +7,12 @@ Both servers run under gunicorn exactly as `python bot.py serve` runs them. The
 load comes from wrk (Debian package; installed with apt-get when missing) with a
 Lua script replaying messages signed (and AES-encrypted) by wechatpy the way
 WeChat's servers do: every request a new MsgId from a bound demo member, so
-each one is verified, decrypted, deduped, stored, classified into a task with
-its notifications, committed and answered. Prints requests/s, p99 and the ratio.
+each one is verified, decrypted, parsed, deduped, classified, numbered, stored
+(group commit: durable before the answer) and answered; its task and
+notifications are made by `bot.py worker` (`--intake worker`, as in production),
+which this benchmark does not run. The warm-up uses messages of its own, so the
+measured run has no retries. Prints requests/s, p99, the ratio to the echo, RSS
+per worker and start-up time.
 """
 from __future__ import annotations
 

@@ -161,7 +161,12 @@ def _domain_segmenter(chars: frozenset[str]):
     with _seg_lock:
         if _domain is None or not chars <= _domain[0]:
             wanted = chars | (_domain[0] if _domain else frozenset())
-            path, total = domain_dictionary(wanted, _configured()[1])
+            try:
+                path, total = domain_dictionary(wanted, _configured()[1])
+            except OSError as exc:  # a read-only data directory: correct, only bigger
+                logging.getLogger("tongxin.routing").warning("compact jieba dictionary unavailable (%s); "
+                                                             "using the full one", exc)
+                path, total = _main_dictionary(), None
             _domain = (wanted, _tokenizer(path, path.stem + ".cache", total))
         return _domain[1]
 

@@ -356,3 +356,11 @@ def test_written_samples_meet_targets(rules, path, size):
     assert res["misroute_rate"] <= 0.03, res["errors"]
     assert res["coverage"] >= 0.90, res["errors"]
     assert res["triage_recall"] >= 0.90, res["errors"]
+
+
+def test_read_only_data_directory_falls_back_to_the_full_dictionary(tmp_path, monkeypatch):
+    norm = sys.modules["routing.normalize"]
+    monkeypatch.setattr(norm, "_domain", None)
+    monkeypatch.setattr(norm, "domain_dictionary", lambda chars, cache: (_ for _ in ()).throw(PermissionError(cache)))
+    assert norm.cut_tokens("眼睛看不清楚", frozenset("眼")) == norm.cut("眼睛看不清楚")
+    assert norm._domain[1].dictionary == str(norm._main_dictionary())
