@@ -1,6 +1,7 @@
 """Production serving: gunicorn with an app factory, run from `python bot.py serve`."""
 from __future__ import annotations
 
+import gc
 import os
 from typing import Callable
 
@@ -24,7 +25,12 @@ class _App(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        return self._factory()
+        app = self._factory()
+        # What start-up built (routing dictionary, models, rules) lives as long as the worker: keep
+        # it out of the cyclic collector's full passes, which would otherwise walk it on every one.
+        gc.collect()
+        gc.freeze()
+        return app
 
 
 def run_gunicorn(factory: Callable, *, host: str, port: int, workers: int, threads: int = 1,
