@@ -191,6 +191,8 @@ def main() -> None:
     ap.add_argument("--backends", default="sqlite,postgresql")
     ap.add_argument("--worker-class", default="auto", help="auto: gthread on SQLite, gevent on PostgreSQL")
     ap.add_argument("--intake", default="worker", help="serve --intake (worker: tasks made by `bot.py worker`)")
+    ap.add_argument("--no-sync-reference", dest="sync_reference", action="store_false",
+                    help="skip the echo under sync workers (the performance notes' reference point)")
     args = ap.parse_args()
     wrk = ensure_wrk()
     results = []
@@ -205,10 +207,9 @@ def main() -> None:
                 make_requests(reqs, 80000, aes, "tongxin-dev")
                 make_requests(reqs.with_suffix(".warmup"), 20000, aes, "tongxin-dev", first_id=500_000)
                 echoes: dict[str, dict] = {}
-                for backend in args.backends.split(","):
-                    wclass = args.worker_class if args.worker_class != "auto" else \
-                        ("gthread" if backend == "sqlite" else "gevent")
-                    if wclass not in echoes:  # the reference runs with the same worker settings
+
+                def echo_for(wclass: str) -> dict:
+                    if wclass not in echoes:
                         port = free_port()
                         echo_cmd = [PY, "-m", "gunicorn", "-w", str(args.workers), "-k", wclass,
                                     "--threads", "8", "--worker-connections", "256",
@@ -217,7 +218,14 @@ def main() -> None:
                                                    lua, reqs, args, close, tmp)
                         results.append({"server": "echo", "db": wclass, "mode": mode, "conn": conn,
                                         **echoes[wclass]})
-                    echo = echoes[wclass]
+                    return echoes[wclass]
+
+                if args.sync_reference:
+                    echo_for("sync")  # the spec's reference: gunicorn -k sync -w 2
+                for backend in args.backends.split(","):
+                    wclass = args.worker_class if args.worker_class != "auto" else \
+                        ("gthread" if backend == "sqlite" else "gevent")
+                    echo = echo_for(wclass)  # the strict reference: the same worker class and settings
                     db_url = f"sqlite:///{tmp / 'bench.db'}" if backend == "sqlite" else args.pg
                     if backend == "postgresql":
                         reset_pg(db_url)
@@ -229,14 +237,19 @@ def main() -> None:
                            "--intake", args.intake, "--worker-class", wclass]
                     full = bench_one(backend, cmd, env, port, wrk, lua, reqs, args, close, tmp)
                     full["ratio"] = full["rps"] / echo["rps"]
+                    if "sync" in echoes:
+                        full["ratio_sync"] = full["rps"] / echoes["sync"]["rps"]
                     results.append({"server": "full", "db": f"{backend}/{wclass}", "mode": mode, "conn": conn, **full})
+    print("ratio: full / echo with the same worker class; vs sync: full / echo under gunicorn -k sync "
+          f"(both {args.workers} workers, same run)")
     print(f"{'server':6} {'db/worker':18} {'mode':5} {'conn':9} {'req/s':>8} {'p99 ms':>7} {'ratio':>6} "
-          f"{'non2xx':>6} {'RSS/worker MiB':>16} {'start s':>7}")
+          f"{'vs sync':>7} {'non2xx':>6} {'RSS/worker MiB':>16} {'start s':>7}")
     for r in results:
         ratio = f"{r['ratio']:.2f}x" if "ratio" in r else ""
+        ratio_sync = f"{r['ratio_sync']:.2f}x" if "ratio_sync" in r else ""
         rss = "/".join(f"{x:.0f}" for x in r["rss_mib"])
         print(f"{r['server']:6} {r['db']:18} {r['mode']:5} {r['conn']:9} {r['rps']:8.0f} {r['p99_ms']:7.1f} "
-              f"{ratio:>6} {r['non2xx']:6d} {rss:>16} {r['startup_s']:7.2f}")
+              f"{ratio:>6} {ratio_sync:>7} {r['non2xx']:6d} {rss:>16} {r['startup_s']:7.2f}")
     print(json.dumps(results), file=sys.stderr)
 
 
