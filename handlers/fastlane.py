@@ -10,6 +10,7 @@ branch's notification are created right after by `materialize`.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from datetime import datetime
@@ -30,6 +31,25 @@ log = logging.getLogger("tongxin.fastlane")
 DB_WAIT_SECONDS = 3.5  # a statement's longest wait: WeChat gives up after 5 s, then retries
 MEMBER_TTL = 30.0  # seconds a bound member's identity is trusted without a lookup
 NUMBER_BLOCK = 20
+SETTLE_CAP = 0.002  # seconds a group leader waits at most for the event loop to go idle
+
+
+def settle_function() -> Callable[[], None]:
+    """How a leader lets requests already under way join its group before it commits.
+
+    Under gevent: wait until the event loop is idle, i.e. every request this process
+    is serving has either queued its row or is waiting on its client, capped at
+    SETTLE_CAP for a loop that is never idle. With threads: one yield.
+    """
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is not None and monkey.is_module_patched("threading"):
+        import gevent
+
+        def settle() -> None:
+            with gevent.Timeout(SETTLE_CAP, False):
+                gevent.idle()
+        return settle
+    return lambda: time.sleep(0)
 
 
 class GroupWriter:
@@ -47,6 +67,7 @@ class GroupWriter:
 
     def __init__(self, insert: Callable[[list[dict]], set[str]]):
         self.insert = insert
+        self._settle = settle_function()
         self._lock = threading.Lock()
         self._queue: list[dict] = []
         self._leading = False
@@ -94,7 +115,7 @@ class GroupWriter:
         self.rows += len(batch)
 
     def _lead(self) -> None:
-        time.sleep(0)  # let requests already running reach the queue first (a yield, not a timer)
+        self._settle()  # let the requests already under way reach the queue first
         with self._lock:
             batch, self._queue = self._queue, []
         try:

@@ -50,10 +50,11 @@ def test_a_bad_row_fails_only_its_own_request():
         return {r["dedupe_key"] for r in rows}
 
     writer = GroupWriter(insert)
-    gate = threading.Event()
+    gate, committing = threading.Event(), threading.Event()
     outcomes: dict[str, object] = {}
 
     def slow_first(rows):  # hold the first commit so the next three queue into one group
+        committing.set()
         gate.wait(5)
         return insert(rows)
 
@@ -67,13 +68,14 @@ def test_a_bad_row_fails_only_its_own_request():
 
     first = threading.Thread(target=run, args=("a", "ok"))
     first.start()
-    while not writer._leading:
-        time.sleep(0.001)
+    assert committing.wait(5)
     rest = [threading.Thread(target=run, args=(k, c)) for k, c in (("b", "ok"), ("c", "bad"), ("d", "ok"))]
     for t in rest:
         t.start()
-    while len(writer._queue) < 3:
+    deadline = time.monotonic() + 5
+    while len(writer._queue) < 3 and time.monotonic() < deadline:
         time.sleep(0.001)
+    assert len(writer._queue) == 3
     gate.set()
     for t in [first, *rest]:
         t.join()
@@ -137,3 +139,43 @@ def test_postgres_number_blocks_never_overlap(pg_engine):
     assert stores[0].reserve(2027, 5) == range(1, 6)           # a new year starts at 1
     for s in stores:
         s.close()
+
+
+GEVENT_SCRIPT = r"""
+from gevent import monkey; monkey.patch_all()
+import json, sys, time, gevent
+from handlers.fastlane import GroupWriter
+groups = []
+def insert(rows):
+    gevent.sleep(0.005)                       # a commit in flight (cooperative, like psycopg under gevent)
+    groups.append(len(rows))
+    return {r["dedupe_key"] for r in rows}
+w = GroupWriter(insert)
+gevent.joinall([gevent.spawn(w.write, {"dedupe_key": f"k{i}"}) for i in range(8)])
+together = list(groups)
+busy = {"on": True}
+def spin():                                   # a loop that is never idle
+    while busy["on"]:
+        gevent.sleep(0)
+spinner = gevent.spawn(spin)
+t0 = time.monotonic()
+ok = w.write({"dedupe_key": "alone"})
+waited = time.monotonic() - t0
+busy["on"] = False
+spinner.join()
+print(json.dumps({"together": together, "ok": ok, "waited": waited}))
+"""
+
+
+def test_gevent_leader_waits_for_an_idle_loop_but_not_forever():
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", GEVENT_SCRIPT], cwd=root, capture_output=True, text=True,
+                         timeout=20, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["together"] == [8]               # eight requests under way: one commit
+    assert result["ok"] is True and result["waited"] < 0.5   # a never-idle loop delays a commit by the cap only
