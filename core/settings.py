@@ -154,19 +154,25 @@ def _str_list(d: Mapping, key: str, path: str) -> tuple[str, ...]:
     return tuple(items)
 
 
-def _parse_branches(items: list, path: str) -> tuple[BranchConf, ...]:
+def _coded(items: list, path: str, pattern: re.Pattern, hint: str):
+    """Yield (path prefix, mapping, code) for a list of mappings with unique codes matching `pattern`."""
     seen: set[str] = set()
-    result = []
     for i, raw in enumerate(items):
-        where = f"{path}branches[{i}]."
+        where = f"{path}[{i}]."
         if not isinstance(raw, dict):
-            raise ConfigError(f"{path}branches[{i}]", f"expected a mapping, got {raw!r}")
+            raise ConfigError(f"{path}[{i}]", f"expected a mapping, got {raw!r}")
         code = _get(raw, "code", where, str)
-        if not CODE_RE.match(code):
-            raise ConfigError(f"{where}code", f"expected lower-case letters, digits or _, got {code!r}")
+        if not pattern.match(code):
+            raise ConfigError(f"{where}code", f"expected {hint}, got {code!r}")
         if code in seen:
             raise ConfigError(f"{where}code", f'duplicate "{code}"')
         seen.add(code)
+        yield where, raw, code
+
+
+def _parse_branches(items: list, path: str) -> tuple[BranchConf, ...]:
+    result = []
+    for where, raw, code in _coded(items, f"{path}branches", CODE_RE, "lower-case letters, digits or _"):
         result.append(BranchConf(code, _get(raw, "name", where, str), _str_list(raw, "aliases", where)))
     if not result:
         raise ConfigError(f"{path}branches", "at least one branch is required")
@@ -174,18 +180,8 @@ def _parse_branches(items: list, path: str) -> tuple[BranchConf, ...]:
 
 
 def _parse_units(items: list, path: str, branch_codes: set[str]) -> tuple[UnitConf, ...]:
-    seen: set[str] = set()
     result = []
-    for i, raw in enumerate(items):
-        where = f"{path}units[{i}]."
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{path}units[{i}]", f"expected a mapping, got {raw!r}")
-        code = _get(raw, "code", where, str)
-        if not UNIT_CODE_RE.match(code):
-            raise ConfigError(f"{where}code", f"expected letters, digits, - or _, got {code!r}")
-        if code in seen:
-            raise ConfigError(f"{where}code", f'duplicate "{code}"')
-        seen.add(code)
+    for where, raw, code in _coded(items, f"{path}units", UNIT_CODE_RE, "letters, digits, - or _"):
         kind = _get(raw, "kind", where, str)
         if kind not in UNIT_KINDS:
             raise ConfigError(f"{where}kind", f"expected one of {', '.join(UNIT_KINDS)}, got {kind!r}")

@@ -137,8 +137,7 @@ class FastLane:
                  on_stored: Callable[[], None] | None = None):
         self.settings, self.engine, self.rules, self.clock = settings, engine, rules, clock
         self.store = intake.fast_store(engine, DB_WAIT_SECONDS)
-        import os
-        self.writer = GroupWriter((lambda rows: {r['dedupe_key'] for r in rows}) if os.environ.get('NODB') else self.store.insert)
+        self.writer = GroupWriter(self.store.insert)
         self._members: dict[str, tuple[float, dict | None]] = {}
         self._numbers: dict[int, range] = {}
         self._lock = threading.Lock()

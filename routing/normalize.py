@@ -18,8 +18,8 @@ import heapq
 import logging
 import os
 import threading
-from collections.abc import Iterable
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
 _converter = None
@@ -141,15 +141,16 @@ def domain_dictionary(chars: frozenset[str], cache: Path, top: int = DOMAIN_TOP)
         return path, int(meta.read_text())
     lines = main.read_text(encoding="utf-8").splitlines(keepends=True)
     freqs = [int(line.split(" ", 2)[1]) for line in lines]
+    total = sum(freqs)
     common = set(heapq.nlargest(top, range(len(lines)), key=freqs.__getitem__))
     kept = [line for i, line in enumerate(lines)
             if i in common or not chars.isdisjoint(word := line.split(" ", 1)[0]) or len(word) == 1]
     cache.mkdir(parents=True, exist_ok=True)
-    for target, text in ((path, "".join(kept)), (meta, str(sum(freqs)))):
+    for target, text in ((path, "".join(kept)), (meta, str(total))):
         tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, target)  # several workers may build it at once
-    return path, sum(freqs)
+    return path, total
 
 
 def _domain_segmenter(chars: frozenset[str]):

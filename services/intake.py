@@ -81,8 +81,7 @@ class PgStore:
     serializes concurrent use; the lock here guards reconnection.
     """
 
-    COLUMNS = ("dedupe_key", "openid", "msg_type", "msg_id", "event", "event_key", "content", "create_time",
-               "received_at", "raw", "reply", "status", "task_id", "plan")
+    COLUMNS = tuple(c.name for c in InboundMessage.__table__.columns if not c.primary_key)
     INSERT = (f"INSERT INTO inbound_messages ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} "
               "FROM json_populate_recordset(NULL::inbound_messages, %s) "
               "ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key")
