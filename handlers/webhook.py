@@ -132,15 +132,14 @@ def make_blueprint(state: WebhookState) -> Blueprint:
     bp = Blueprint("wechat", __name__)
     settings = state.settings
 
-    def _verify() -> None:
-        check_timestamp(request.args.get("timestamp"), settings.webhook.timestamp_window)
-        check_signature((settings.wechat.token, request.args.get("timestamp", ""), request.args.get("nonce", "")),
-                        request.args.get("signature"))
+    def _verify(args) -> None:
+        check_timestamp(args.get("timestamp"), settings.webhook.timestamp_window)
+        check_signature((settings.wechat.token, args.get("timestamp", ""), args.get("nonce", "")), args.get("signature"))
 
     @bp.get("/wechat")
     def handshake() -> Response:
         try:
-            _verify()
+            _verify(request.args)
         except WebhookError as exc:
             return Response(exc.reason, status=exc.status, mimetype="text/plain")
         return Response(request.args.get("echostr", ""), mimetype="text/plain")
@@ -155,20 +154,22 @@ def make_blueprint(state: WebhookState) -> Blueprint:
         return resp
 
     def _receive() -> Response:
+        req = request._get_current_object()  # the request itself, not the context-local proxy, on the hot path
+        args = req.args
         limit = settings.webhook.max_body_bytes
-        if (request.content_length or 0) > limit:
+        if (req.content_length or 0) > limit:
             return Response("body too large", status=413, mimetype="text/plain")
-        body = request.stream.read(limit + 1)
+        body = req.stream.read(limit + 1)
         if len(body) > limit:
             return Response("body too large", status=413, mimetype="text/plain")
-        encrypted = request.args.get("encrypt_type", "raw").lower() == "aes"
+        encrypted = args.get("encrypt_type", "raw").lower() == "aes"
         try:
-            _verify()
+            _verify(args)
             if encrypted:
                 if state.crypto is None:
                     raise WebhookError(400, "safe mode message but WECHAT_AES_KEY is not set")
-                raw = parse_xml(state.crypto.decrypt(body, request.args.get("msg_signature"),
-                                                     request.args["timestamp"], request.args.get("nonce", "")))
+                raw = parse_xml(state.crypto.decrypt(body, args.get("msg_signature"), args["timestamp"],
+                                                     args.get("nonce", "")))
             else:
                 raw = parse_xml(body)
             msg = to_inbound(raw)
@@ -182,7 +183,7 @@ def make_blueprint(state: WebhookState) -> Blueprint:
             return Response("success", mimetype="text/plain")
         xml = render_text_reply(msg.openid, msg.account, reply)
         if encrypted:
-            xml = state.crypto.encrypt(xml, request.args.get("nonce"))
+            xml = state.crypto.encrypt(xml, args.get("nonce"))
         return Response(xml, mimetype="application/xml")
 
     return bp

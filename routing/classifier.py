@@ -8,6 +8,7 @@ keywords and weights that produced it; unclear cases go to "triage".
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from .normalize import cut_tokens, normalize
@@ -77,21 +78,31 @@ def _raw_matches(text: str, rules: Rules) -> list[_Match]:
     return found
 
 
+# jieba segments each run of these characters on its own (its re_han_default), so cutting
+# only the runs that hold a loose gate character gives exactly the tokens of cutting it all.
+_JIEBA_BLOCK = re.compile("[\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+")
+
+
 def _token_matches(text: str, rules: Rules, raw: list[_Match]) -> list[_Match]:
-    """Token-only keywords; jieba runs only if a gate char stands outside every raw match."""
+    """Token-only keywords; jieba runs only on the runs where a gate char stands outside every raw match."""
     if not rules.token_entries or rules.token_gate.isdisjoint(text):
         return []
     covered = set()
     for m in raw:
         covered.update(range(m.start, m.end))
-    if all(i in covered for i, ch in enumerate(text) if ch in rules.token_gate):
+    loose = [i for i, ch in enumerate(text) if ch in rules.token_gate and i not in covered]
+    if not loose:
         return []
-    found, pos = [], 0
-    for tok in cut_tokens(text, rules.token_chars):
-        entries = rules.token_entries.get(tok)
-        if entries:
-            found += [_Match(pos, pos + len(tok), ((pos, pos + len(tok)),), e) for e in entries]
-        pos += len(tok)
+    found = []
+    for block in _JIEBA_BLOCK.finditer(text):
+        pos, end = block.span()
+        if not any(pos <= i < end for i in loose):
+            continue
+        for tok in cut_tokens(block.group(), rules.token_chars):
+            entries = rules.token_entries.get(tok)
+            if entries:
+                found += [_Match(pos, pos + len(tok), ((pos, pos + len(tok)),), e) for e in entries]
+            pos += len(tok)
     return found
 
 

@@ -224,6 +224,33 @@ def test_domain_segmenter_agrees_with_full_dictionary_on_token_keywords(rules):
         assert domain == full, text
 
 
+def test_token_matches_cut_only_the_runs_that_need_it(rules):
+    """Cutting only the runs holding a loose gate character finds what cutting the whole text finds."""
+    from routing import classifier
+    from routing.normalize import cut_tokens
+
+    def whole_text(text: str, raw: list) -> list[tuple]:
+        covered = {i for m in raw for i in range(m.start, m.end)}
+        if all(i in covered for i, ch in enumerate(text) if ch in rules.token_gate):
+            return []
+        found, pos = [], 0
+        for tok in cut_tokens(text, rules.token_chars):
+            found += [(pos, pos + len(tok), e.word, e.branch) for e in rules.token_entries.get(tok, ())]
+            pos += len(tok)
+        return found
+
+    texts = [t for t in _dataset_texts() if not rules.token_gate.isdisjoint(t)]
+    texts += ["眼 我们卫生院的b超机坏了 麻烦来修一下 眼睛看不清", "abc修 x-ray修理 修", "修" * 3]
+    assert len(texts) > 100
+    cut_some = 0
+    for text in texts:
+        raw = classifier._raw_matches(text, rules)
+        got = [(m.start, m.end, m.entry.word, m.entry.branch) for m in classifier._token_matches(text, rules, raw)]
+        assert got == whole_text(text, raw), text
+        cut_some += bool(got)
+    assert cut_some > 10
+
+
 def test_domain_dictionary_is_compact_and_keeps_the_full_total(tmp_path):
     from routing.normalize import _main_dictionary, domain_dictionary
 
