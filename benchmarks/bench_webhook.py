@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_webhook.py [--seconds 10] [--connections 16] [--workers 2]
         [--pg postgresql://postgres@127.0.0.1:5432/test] [--modes plain,aes] [--conn keepalive,close]
+        [--backends sqlite,postgresql] [--ablate classify,database]
 
 Both servers run under gunicorn exactly as `python bot.py serve` runs them. The
 load comes from wrk (Debian package; installed with apt-get when missing) with a
@@ -13,6 +14,11 @@ notifications are made by `bot.py worker` (`--intake worker`, as in production),
 which this benchmark does not run. The warm-up uses messages of its own, so the
 measured run has no retries. Prints requests/s, p99, the ratio to the echo, RSS
 per worker and start-up time.
+
+`--ablate classify,database` also serves the full app with one stage taken out
+at a time (benchmarks/ablate/sitecustomize.py) and prints those rows as
+`-classify` / `-database` (`classify+database` takes both out at once): what
+each stage costs, measured in the same run.
 """
 from __future__ import annotations
 
@@ -190,6 +196,8 @@ def main() -> None:
     ap.add_argument("--conn", default="keepalive,close")
     ap.add_argument("--backends", default="sqlite,postgresql")
     ap.add_argument("--worker-class", default="auto", help="auto: gthread on SQLite, gevent on PostgreSQL")
+    ap.add_argument("--ablate", default="", help="also serve the full app with a stage taken out, e.g. classify,database "
+                    "(benchmarks/ablate/sitecustomize.py; a measurement of what each stage costs, not a mode)")
     ap.add_argument("--intake", default="worker", help="serve --intake (worker: tasks made by `bot.py worker`)")
     ap.add_argument("--no-sync-reference", dest="sync_reference", action="store_false",
                     help="skip the echo under sync workers (the performance notes' reference point)")
@@ -235,20 +243,31 @@ def main() -> None:
                     port = free_port()
                     cmd = [PY, "bot.py", "serve", "--port", str(port), "--workers", str(args.workers),
                            "--intake", args.intake, "--worker-class", wclass]
-                    full = bench_one(backend, cmd, env, port, wrk, lua, reqs, args, close, tmp)
-                    full["ratio"] = full["rps"] / echo["rps"]
-                    if "sync" in echoes:
-                        full["ratio_sync"] = full["rps"] / echoes["sync"]["rps"]
-                    results.append({"server": "full", "db": f"{backend}/{wclass}", "mode": mode, "conn": conn, **full})
+                    for ablate in [""] + [a for a in args.ablate.split(",") if a]:
+                        if ablate:  # a fresh database and fresh message ids' store: no retries
+                            if backend == "postgresql":
+                                reset_pg(db_url)
+                            else:
+                                Path(db_url.removeprefix("sqlite:///")).unlink()
+                            subprocess.run([PY, "bot.py", "init-db", "--demo"], cwd=ROOT, env=env, check=True,
+                                           capture_output=True)
+                        run_env = dict(env, TONGXIN_BENCH_ABLATE=ablate.replace("+", ","),
+                                       PYTHONPATH=f"{ROOT / 'benchmarks' / 'ablate'}{os.pathsep}{ROOT}") if ablate else env
+                        full = bench_one(backend, cmd, run_env, port, wrk, lua, reqs, args, close, tmp)
+                        full["ratio"] = full["rps"] / echo["rps"]
+                        if "sync" in echoes:
+                            full["ratio_sync"] = full["rps"] / echoes["sync"]["rps"]
+                        results.append({"server": "full" if not ablate else f"-{ablate}", "db": f"{backend}/{wclass}",
+                                        "mode": mode, "conn": conn, **full})
     print("ratio: full / echo with the same worker class; vs sync: full / echo under gunicorn -k sync "
           f"(both {args.workers} workers, same run)")
-    print(f"{'server':6} {'db/worker':18} {'mode':5} {'conn':9} {'req/s':>8} {'p99 ms':>7} {'ratio':>6} "
+    print(f"{'server':9} {'db/worker':18} {'mode':5} {'conn':9} {'req/s':>8} {'p99 ms':>7} {'ratio':>6} "
           f"{'vs sync':>7} {'non2xx':>6} {'RSS/worker MiB':>16} {'start s':>7}")
     for r in results:
         ratio = f"{r['ratio']:.2f}x" if "ratio" in r else ""
         ratio_sync = f"{r['ratio_sync']:.2f}x" if "ratio_sync" in r else ""
         rss = "/".join(f"{x:.0f}" for x in r["rss_mib"])
-        print(f"{r['server']:6} {r['db']:18} {r['mode']:5} {r['conn']:9} {r['rps']:8.0f} {r['p99_ms']:7.1f} "
+        print(f"{r['server']:9} {r['db']:18} {r['mode']:5} {r['conn']:9} {r['rps']:8.0f} {r['p99_ms']:7.1f} "
               f"{ratio:>6} {ratio_sync:>7} {r['non2xx']:6d} {rss:>16} {r['startup_s']:7.2f}")
     print(json.dumps(results), file=sys.stderr)
 
