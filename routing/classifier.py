@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .normalize import cut_tokens, normalize
-from .rules import TRIAGE, Entry, Rules
+from .rules import TRIAGE, Entry, Rules, ascii_edge
 
 MAX_CHARS = 500
 
@@ -30,17 +30,13 @@ class Decision:
                 "runner_up": self.runner_up}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Match:
     start: int
     end: int
     segs: tuple[tuple[int, int], ...]
     entry: Entry
     bonus: float = 0.0
-
-
-def _ascii_edge(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
 
 
 def _find_tail(text: str, pos: int, tail: tuple[str, ...], gap: int) -> list[tuple[int, int]] | None:
@@ -61,12 +57,11 @@ def _find_tail(text: str, pos: int, tail: tuple[str, ...], gap: int) -> list[tup
 def _raw_matches(text: str, rules: Rules) -> list[_Match]:
     found = []
     gap, n = rules.phrase_gap, len(text)
-    hits = sorted(((end - len(head) + 1, head, entries) for end, (head, entries) in rules.automaton.iter(text)),
-                  key=lambda h: (h[0], -len(h[1])))
-    for i, head, entries in hits:
-        end = i + len(head)
-        if (_ascii_edge(head[0]) and i and _ascii_edge(text[i - 1])) or \
-                (_ascii_edge(head[-1]) and end < n and _ascii_edge(text[end])):
+    hits = [(end - size + 1, -size, end + 1, first, last, entries)
+            for end, (size, first, last, entries) in rules.automaton.iter(text)]
+    hits.sort()  # by start, longest first (a head occurs once per start and length)
+    for i, _, end, first, last, entries in hits:
+        if (first and i and ascii_edge(text[i - 1])) or (last and end < n and ascii_edge(text[end])):
             continue
         for entry in entries:
             if not entry.tail:

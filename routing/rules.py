@@ -58,7 +58,7 @@ class Rules:
     """Precompiled routing rules. Build with load_rules(); never mutate."""
     branches: tuple[str, ...]
     names: Mapping[str, str]
-    automaton: Any  # Aho-Corasick over every raw head: (head, entries) at each occurrence
+    automaton: Any  # Aho-Corasick over every raw head: (length, ASCII first, ASCII last, entries) per hit
     token_entries: Mapping[str, tuple[Entry, ...]]                  # matched on jieba tokens only
     token_gate: frozenset[str]
     token_chars: frozenset[str]                                      # every character of a token-only keyword
@@ -229,12 +229,17 @@ def _build(data: dict) -> Rules:
     return _assemble(data, th, names, branch_words, heads, classes)
 
 
+def ascii_edge(ch: str) -> bool:
+    """An ASCII letter or digit: such a keyword edge must not continue a word ("ct" is not in "doctor")."""
+    return ch.isascii() and ch.isalnum()
+
+
 def _automaton(raw: dict[str, list[Entry]]):
     """One pass over the text finds every head at every position (C speed)."""
     import ahocorasick
     automaton = ahocorasick.Automaton()
-    for head, entries in raw.items():
-        automaton.add_word(head, (head, tuple(entries)))
+    for head, entries in raw.items():  # what the classifier needs at a hit, computed once here
+        automaton.add_word(head, (len(head), ascii_edge(head[0]), ascii_edge(head[-1]), tuple(entries)))
     automaton.make_automaton()
     return automaton
 
