@@ -185,6 +185,24 @@ def bench_one(label: str, cmd: list[str], env: dict, port: int, wrk: str, lua: P
     return result
 
 
+def summarize(results: list[dict]) -> list[dict]:
+    """One row per server and setting: the median of the rounds (ratios taken within each round)."""
+    from statistics import median
+    groups: dict[tuple, list[dict]] = {}
+    for r in results:
+        groups.setdefault((r["server"], r["db"], r["mode"], r["conn"]), []).append(r)
+    rows = []
+    for runs in groups.values():
+        row = {**runs[0], "rounds": len(runs), "non2xx": sum(r["non2xx"] for r in runs),
+               "rss_mib": [max(r["rss_mib"][i] for r in runs if len(r["rss_mib"]) > i)
+                           for i in range(max(len(r["rss_mib"]) for r in runs))]}
+        for key in ("rps", "p99_ms", "startup_s", "ratio", "ratio_sync"):
+            if key in runs[0]:
+                row[key] = median(r[key] for r in runs)
+        rows.append(row)
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=int, default=10)
@@ -196,8 +214,10 @@ def main() -> None:
     ap.add_argument("--conn", default="keepalive,close")
     ap.add_argument("--backends", default="sqlite,postgresql")
     ap.add_argument("--worker-class", default="auto", help="auto: gthread on SQLite, gevent on PostgreSQL")
-    ap.add_argument("--ablate", default="", help="also serve the full app with a stage taken out, e.g. classify,database "
-                    "(benchmarks/ablate/sitecustomize.py; a measurement of what each stage costs, not a mode)")
+    ap.add_argument("--ablate", default="",
+                    help="also serve the full app with a stage taken out, e.g. classify,database,classify+database "
+                         "(benchmarks/ablate/sitecustomize.py; a measurement of what each stage costs, not a mode)")
+    ap.add_argument("--rounds", type=int, default=1, help="repeat every measurement; medians are printed")
     ap.add_argument("--intake", default="worker", help="serve --intake (worker: tasks made by `bot.py worker`)")
     ap.add_argument("--no-sync-reference", dest="sync_reference", action="store_false",
                     help="skip the echo under sync workers (the performance notes' reference point)")
@@ -208,62 +228,65 @@ def main() -> None:
         aes = mode == "aes"
         for conn in args.conn.split(","):
             close = conn == "close"
-            with tempfile.TemporaryDirectory() as tmp_name:
-                tmp = Path(tmp_name)
-                lua, reqs = tmp / "wechat.lua", tmp / "requests.txt"
-                lua.write_text(LUA)
-                make_requests(reqs, 80000, aes, "tongxin-dev")
-                make_requests(reqs.with_suffix(".warmup"), 20000, aes, "tongxin-dev", first_id=500_000)
-                echoes: dict[str, dict] = {}
+            for rnd in range(args.rounds):  # interleaved rounds: the machine drifts more than the pipeline
+                with tempfile.TemporaryDirectory() as tmp_name:
+                    tmp = Path(tmp_name)
+                    lua, reqs = tmp / "wechat.lua", tmp / "requests.txt"
+                    lua.write_text(LUA)
+                    make_requests(reqs, 80000, aes, "tongxin-dev")
+                    make_requests(reqs.with_suffix(".warmup"), 20000, aes, "tongxin-dev", first_id=500_000)
+                    echoes: dict[str, dict] = {}
 
-                def echo_for(wclass: str) -> dict:
-                    if wclass not in echoes:
+                    def echo_for(wclass: str) -> dict:
+                        if wclass not in echoes:
+                            port = free_port()
+                            echo_cmd = [PY, "-m", "gunicorn", "-w", str(args.workers), "-k", wclass,
+                                        "--threads", "8", "--worker-connections", "256",
+                                        "-b", f"127.0.0.1:{port}", "--log-level", "warning", "benchmarks.echo_app:app"]
+                            echoes[wclass] = bench_one(f"echo-{wclass}", echo_cmd, base_env(tmp, aes, None), port, wrk,
+                                                       lua, reqs, args, close, tmp)
+                            results.append({"server": "echo", "db": wclass, "mode": mode, "conn": conn, "round": rnd,
+                                            **echoes[wclass]})
+                        return echoes[wclass]
+
+                    if args.sync_reference:
+                        echo_for("sync")  # the spec's reference: gunicorn -k sync -w 2
+                    for backend in args.backends.split(","):
+                        wclass = args.worker_class if args.worker_class != "auto" else \
+                            ("gthread" if backend == "sqlite" else "gevent")
+                        echo = echo_for(wclass)  # the strict reference: the same worker class and settings
+                        db_url = f"sqlite:///{tmp / 'bench.db'}" if backend == "sqlite" else args.pg
+                        if backend == "postgresql":
+                            reset_pg(db_url)
+                        env = base_env(tmp, aes, db_url)
+                        subprocess.run([PY, "bot.py", "init-db", "--demo"], cwd=ROOT, env=env, check=True,
+                                       capture_output=True)
                         port = free_port()
-                        echo_cmd = [PY, "-m", "gunicorn", "-w", str(args.workers), "-k", wclass,
-                                    "--threads", "8", "--worker-connections", "256",
-                                    "-b", f"127.0.0.1:{port}", "--log-level", "warning", "benchmarks.echo_app:app"]
-                        echoes[wclass] = bench_one(f"echo-{wclass}", echo_cmd, base_env(tmp, aes, None), port, wrk,
-                                                   lua, reqs, args, close, tmp)
-                        results.append({"server": "echo", "db": wclass, "mode": mode, "conn": conn,
-                                        **echoes[wclass]})
-                    return echoes[wclass]
-
-                if args.sync_reference:
-                    echo_for("sync")  # the spec's reference: gunicorn -k sync -w 2
-                for backend in args.backends.split(","):
-                    wclass = args.worker_class if args.worker_class != "auto" else \
-                        ("gthread" if backend == "sqlite" else "gevent")
-                    echo = echo_for(wclass)  # the strict reference: the same worker class and settings
-                    db_url = f"sqlite:///{tmp / 'bench.db'}" if backend == "sqlite" else args.pg
-                    if backend == "postgresql":
-                        reset_pg(db_url)
-                    env = base_env(tmp, aes, db_url)
-                    subprocess.run([PY, "bot.py", "init-db", "--demo"], cwd=ROOT, env=env, check=True,
-                                   capture_output=True)
-                    port = free_port()
-                    cmd = [PY, "bot.py", "serve", "--port", str(port), "--workers", str(args.workers),
-                           "--intake", args.intake, "--worker-class", wclass]
-                    for ablate in [""] + [a for a in args.ablate.split(",") if a]:
-                        if ablate:  # a fresh database and fresh message ids' store: no retries
-                            if backend == "postgresql":
-                                reset_pg(db_url)
-                            else:
-                                Path(db_url.removeprefix("sqlite:///")).unlink()
-                            subprocess.run([PY, "bot.py", "init-db", "--demo"], cwd=ROOT, env=env, check=True,
-                                           capture_output=True)
-                        run_env = dict(env, TONGXIN_BENCH_ABLATE=ablate.replace("+", ","),
-                                       PYTHONPATH=f"{ROOT / 'benchmarks' / 'ablate'}{os.pathsep}{ROOT}") if ablate else env
-                        full = bench_one(backend, cmd, run_env, port, wrk, lua, reqs, args, close, tmp)
-                        full["ratio"] = full["rps"] / echo["rps"]
-                        if "sync" in echoes:
-                            full["ratio_sync"] = full["rps"] / echoes["sync"]["rps"]
-                        results.append({"server": "full" if not ablate else f"-{ablate}", "db": f"{backend}/{wclass}",
-                                        "mode": mode, "conn": conn, **full})
+                        cmd = [PY, "bot.py", "serve", "--port", str(port), "--workers", str(args.workers),
+                               "--intake", args.intake, "--worker-class", wclass]
+                        for ablate in [""] + [a for a in args.ablate.split(",") if a]:
+                            if ablate:  # a fresh database and fresh message ids' store: no retries
+                                if backend == "postgresql":
+                                    reset_pg(db_url)
+                                else:
+                                    Path(db_url.removeprefix("sqlite:///")).unlink()
+                                subprocess.run([PY, "bot.py", "init-db", "--demo"], cwd=ROOT, env=env, check=True,
+                                               capture_output=True)
+                            run_env = env if not ablate else dict(
+                                env, TONGXIN_BENCH_ABLATE=ablate.replace("+", ","),
+                                PYTHONPATH=f"{ROOT / 'benchmarks' / 'ablate'}{os.pathsep}{ROOT}")
+                            full = bench_one(backend, cmd, run_env, port, wrk, lua, reqs, args, close, tmp)
+                            full["ratio"] = full["rps"] / echo["rps"]
+                            if "sync" in echoes:
+                                full["ratio_sync"] = full["rps"] / echoes["sync"]["rps"]
+                            results.append({"server": f"-{ablate}" if ablate else "full", "db": f"{backend}/{wclass}",
+                                            "mode": mode, "conn": conn, "round": rnd, **full})
+    rounds = f"; medians of {args.rounds} interleaved rounds, RSS the largest" if args.rounds > 1 else ""
     print("ratio: full / echo with the same worker class; vs sync: full / echo under gunicorn -k sync "
-          f"(both {args.workers} workers, same run)")
+          f"(both {args.workers} workers, same run){rounds}")
     print(f"{'server':9} {'db/worker':18} {'mode':5} {'conn':9} {'req/s':>8} {'p99 ms':>7} {'ratio':>6} "
           f"{'vs sync':>7} {'non2xx':>6} {'RSS/worker MiB':>16} {'start s':>7}")
-    for r in results:
+    for r in summarize(results):
         ratio = f"{r['ratio']:.2f}x" if "ratio" in r else ""
         ratio_sync = f"{r['ratio_sync']:.2f}x" if "ratio_sync" in r else ""
         rss = "/".join(f"{x:.0f}" for x in r["rss_mib"])
