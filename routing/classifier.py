@@ -74,25 +74,25 @@ def _raw_matches(text: str, rules: Rules) -> list[_Match]:
 
 
 # jieba segments each run of these characters on its own (its re_han_default), so cutting
-# only the runs that hold a loose gate character gives exactly the tokens of cutting it all.
+# only the runs that hold a gate character gives exactly the keyword tokens of cutting it all.
 _JIEBA_BLOCK = re.compile("[\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+")
 
 
 def _token_matches(text: str, rules: Rules, raw: list[_Match]) -> list[_Match]:
-    """Token-only keywords; jieba runs only on the runs where a gate char stands outside every raw match."""
+    """Token-only keywords; jieba runs only if a gate char stands outside every raw match, and then only
+    on the runs of text that hold a gate char."""
     if not rules.token_entries or rules.token_gate.isdisjoint(text):
         return []
     covered = set()
     for m in raw:
         covered.update(range(m.start, m.end))
-    loose = [i for i, ch in enumerate(text) if ch in rules.token_gate and i not in covered]
-    if not loose:
+    if all(i in covered for i, ch in enumerate(text) if ch in rules.token_gate):
         return []
     found = []
     for block in _JIEBA_BLOCK.finditer(text):
-        pos, end = block.span()
-        if not any(pos <= i < end for i in loose):
+        if rules.token_gate.isdisjoint(block.group()):
             continue
+        pos = block.start()
         for tok in cut_tokens(block.group(), rules.token_chars):
             entries = rules.token_entries.get(tok)
             if entries:

@@ -225,7 +225,7 @@ def test_domain_segmenter_agrees_with_full_dictionary_on_token_keywords(rules):
 
 
 def test_token_matches_cut_only_the_runs_that_need_it(rules):
-    """Cutting only the runs holding a loose gate character finds what cutting the whole text finds."""
+    """Cutting only the runs that hold a gate character finds what cutting the whole text finds."""
     from routing import classifier
     from routing.normalize import cut_tokens
 
