@@ -256,22 +256,18 @@ def main() -> None:
                             ("gthread" if backend == "sqlite" else "gevent")
                         echo = echo_for(wclass)  # the strict reference: the same worker class and settings
                         db_url = f"sqlite:///{tmp / 'bench.db'}" if backend == "sqlite" else args.pg
-                        if backend == "postgresql":
-                            reset_pg(db_url)
                         env = base_env(tmp, aes, db_url)
-                        subprocess.run([PY, "bot.py", "init-db", "--demo"], cwd=ROOT, env=env, check=True,
-                                       capture_output=True)
                         port = free_port()
                         cmd = [PY, "bot.py", "serve", "--port", str(port), "--workers", str(args.workers),
                                "--intake", args.intake, "--worker-class", wclass]
                         for ablate in [""] + [a for a in args.ablate.split(",") if a]:
-                            if ablate:  # a fresh database and fresh message ids' store: no retries
-                                if backend == "postgresql":
-                                    reset_pg(db_url)
-                                else:
-                                    Path(db_url.removeprefix("sqlite:///")).unlink()
-                                subprocess.run([PY, "bot.py", "init-db", "--demo"], cwd=ROOT, env=env, check=True,
-                                               capture_output=True)
+                            # a fresh database for every server: the same message ids are new again, no retries
+                            if backend == "postgresql":
+                                reset_pg(db_url)
+                            else:
+                                (tmp / "bench.db").unlink(missing_ok=True)
+                            subprocess.run([PY, "bot.py", "init-db", "--demo"], cwd=ROOT, env=env, check=True,
+                                           capture_output=True)
                             run_env = env if not ablate else dict(
                                 env, TONGXIN_BENCH_ABLATE=ablate.replace("+", ","),
                                 PYTHONPATH=f"{ROOT / 'benchmarks' / 'ablate'}{os.pathsep}{ROOT}")

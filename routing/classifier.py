@@ -8,10 +8,9 @@ keywords and weights that produced it; unclear cases go to "triage".
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
-from .normalize import cut_tokens, normalize
+from .normalize import cut_tokens, normalize, segment_runs
 from .rules import TRIAGE, Entry, Rules, ascii_edge
 
 MAX_CHARS = 500
@@ -73,14 +72,9 @@ def _raw_matches(text: str, rules: Rules) -> list[_Match]:
     return found
 
 
-# jieba segments each run of these characters on its own (its re_han_default), so cutting
-# only the runs that hold a gate character gives exactly the keyword tokens of cutting it all.
-_JIEBA_BLOCK = re.compile("[\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+")
-
-
 def _token_matches(text: str, rules: Rules, raw: list[_Match]) -> list[_Match]:
     """Token-only keywords; jieba runs only if a gate char stands outside every raw match, and then only
-    on the runs of text that hold a gate char."""
+    on the runs of text that hold a gate char (jieba cuts each run on its own: the same tokens)."""
     if not rules.token_entries or rules.token_gate.isdisjoint(text):
         return []
     covered = set()
@@ -89,7 +83,7 @@ def _token_matches(text: str, rules: Rules, raw: list[_Match]) -> list[_Match]:
     if all(i in covered for i, ch in enumerate(text) if ch in rules.token_gate):
         return []
     found = []
-    for block in _JIEBA_BLOCK.finditer(text):
+    for block in segment_runs(text):
         if rules.token_gate.isdisjoint(block.group()):
             continue
         pos = block.start()

@@ -17,9 +17,10 @@ import hashlib
 import heapq
 import logging
 import os
+import re
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 _converter = None
@@ -170,6 +171,13 @@ def _domain_segmenter(chars: frozenset[str]):
                 path, total = _main_dictionary(), None
             _domain = (wanted, _tokenizer(path, path.stem + ".cache", total))
         return _domain[1]
+
+
+def segment_runs(text: str) -> Iterator[re.Match]:
+    """The runs of `text` that jieba segments each on its own (its re_han_default), with their positions."""
+    import jieba
+
+    return jieba.re_han_default.finditer(text)
 
 
 def cut_tokens(text: str, chars: frozenset[str]) -> list[str]:
