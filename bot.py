@@ -12,7 +12,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 import commands
 from core.clock import utcnow
-from core.settings import ConfigError, Settings, load_settings
+from core.config import ConfigError, Settings, load_settings
 from handlers.webhook import build_state, make_blueprint, start_spool_replayer
 from models.db import create_schema, make_engine, make_session_factory
 from web.admin import make_admin

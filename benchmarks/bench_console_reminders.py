@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import func, insert, make_url, select  # noqa: E402
 
-from core.settings import load_settings  # noqa: E402
+from core.config import load_settings  # noqa: E402
 from models.org import Branch, Consortium, Person  # noqa: E402
 from models.schedule import ReminderClaim  # noqa: E402
 
@@ -48,7 +48,6 @@ def pg_database(pg_url: str, create: bool) -> str:
 
 def seed(factory, settings, people: int, months: int) -> tuple[int, str]:
     from scheduler import jobs
-    from scheduler.schedules import parse_schedules
     from services import admin_accounts, org, reports
     now = datetime(2026, 12, 15, 3, tzinfo=timezone.utc)
     with factory() as session:
@@ -60,7 +59,7 @@ def seed(factory, settings, people: int, months: int) -> tuple[int, str]:
              "created_at": now, "bound_at": now} for i in range(people)])
         admin_accounts.create_account(session, "office", PASSWORD, role="office", now=now)
         session.commit()
-    schedule = next(s for s in parse_schedules(settings) if s.name == "report_reminder")
+    schedule = next(s for s in settings.schedules if s.name == "report_reminder")
     for m in range(months):
         with factory() as session:
             jobs.fire_at(session, settings, schedule, datetime(2026, 12 - m, 25, 9, tzinfo=SH), runner="bench")

@@ -26,11 +26,10 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import insert, make_url, select  # noqa: E402
 
-from core.settings import load_settings  # noqa: E402
+from core.config import load_settings  # noqa: E402
 from models.db import create_schema, drop_schema, make_engine, make_session_factory  # noqa: E402
 from models.org import Branch, Person  # noqa: E402
 from scheduler import jobs  # noqa: E402
-from scheduler.schedules import parse_schedules  # noqa: E402
 from services import org  # noqa: E402
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -69,7 +68,7 @@ def run(label: str, url: str, count: int, tmp: str) -> None:
     create_schema(engine)
     factory = make_session_factory(engine)
     seed(factory, settings, count)
-    schedule = next(s for s in parse_schedules(settings) if s.name == "report_reminder")
+    schedule = next(s for s in settings.schedules if s.name == "report_reminder")
     firsts = []
     for at in ROUNDS:
         for attempt in ("first", "again"):

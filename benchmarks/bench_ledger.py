@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10000)
     args = parser.parse_args(argv)
-    from core.settings import load_settings
+    from core.config import load_settings
     from models.db import create_schema, drop_schema, make_engine, make_session_factory
     from services import demo, demo_data, exports, ledger, org
     tmp = tempfile.mkdtemp()

@@ -13,9 +13,8 @@ def register(cli: click.Group, pass_env, emit) -> None:
     @pass_env
     def menu_push(env) -> None:
         """Send the menu of config.yaml to WeChat (sandbox: print the JSON only)."""
-        from services.menu import build_menu
         settings = env.settings
-        menu = build_menu(settings)
+        menu = settings.menu
         if settings.sandbox:
             click.echo("sandbox mode (no WECHAT_APP_ID/WECHAT_APP_SECRET): menu printed, not sent", err=True)
             emit({"sandbox": True, "pushed": False, "menu": menu})

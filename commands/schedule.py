@@ -9,11 +9,12 @@ from datetime import datetime
 import click
 
 from core.clock import utcnow
-from core.settings import Settings
+from core.config import Settings
+from core.config.schedules import check_audience
 from models.db import create_schema, make_engine, make_session_factory
 from scheduler import jobs
 from scheduler.runner import build_scheduler
-from scheduler.schedules import parse_schedules, schedule_rows
+from scheduler.schedules import schedule_rows
 from services import reminders
 from services.calendar import warn_coverage
 
@@ -85,9 +86,9 @@ def register(cli: click.Group, pass_env, emit) -> None:
             elif name == "events":
                 queued = jobs.remind_events(session, settings, now=when, window=_window(settings))
             else:
-                schedule = next((s for s in parse_schedules(settings) if s.name == name), None)
+                schedule = next((s for s in settings.schedules if s.name == name), None)
                 if schedule is None:
-                    names = ", ".join([s.name for s in parse_schedules(settings)] + ["escalation", "events"])
+                    names = ", ".join([s.name for s in settings.schedules] + ["escalation", "events"])
                     raise click.ClickException(f"no schedule {name!r}; known: {names}")
                 queued = jobs.fire_at(session, settings, schedule, when, runner="cli")
             session.commit()
@@ -108,7 +109,7 @@ def register(cli: click.Group, pass_env, emit) -> None:
         settings = env.settings
         try:
             offsets = reminders.parse_offsets(before)
-            reminders.check_audience(notify, "--notify")
+            check_audience(notify, "--notify")
         except ValueError as exc:
             raise click.BadParameter(str(exc)) from None
         except Exception as exc:  # ConfigError naming --notify
@@ -124,5 +125,4 @@ def register(cli: click.Group, pass_env, emit) -> None:
 
 
 def _window(settings: Settings):
-    from scheduler.schedules import parse_scheduler_conf
-    return parse_scheduler_conf(settings).catch_up
+    return settings.scheduler.catch_up

@@ -96,10 +96,9 @@ def register(cli: click.Group, pass_env, emit) -> None:
         from core.token_store import make_token_store
         from core.wechat_client import make_wechat_client
         from models.db import create_schema, make_engine, make_session_factory
-        from services.delivery_conf import load_delivery_conf
 
         settings = env.settings
-        conf = load_delivery_conf(settings)
+        conf = settings.delivery
         conf = replace(conf, **{k: v for k, v in (("batch_size", batch), ("threads", threads),
                                                   ("lease_seconds", lease)) if v})
         if settings.sandbox:

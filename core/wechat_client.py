@@ -14,7 +14,7 @@ import requests
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
-from core.settings import Settings
+from core.config import Settings
 from core.token_store import TokenStore
 
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})

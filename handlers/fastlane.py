@@ -19,7 +19,7 @@ from typing import Callable
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from core.settings import Settings
+from core.config import Settings
 from core.wechat import Inbound
 from handlers import texts
 from handlers.member import DIGIT, SMALL_TALK_MAX

@@ -21,7 +21,7 @@ DRAFT_TTL = timedelta(hours=24)  # an abandoned draft stops catching the secreta
 
 
 def _policy(ctx: Context) -> tuple:
-    return build_calendar(ctx.settings), reports.ReportPolicy.from_settings(ctx.settings)
+    return build_calendar(ctx.settings), ctx.settings.reports
 
 
 def _lines(counts: dict) -> str:

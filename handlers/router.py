@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from sqlalchemy.orm import Session
 
-from core.settings import Settings
+from core.config import Settings
 from core.wechat import Inbound
 from models.org import Person
 

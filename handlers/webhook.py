@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.clock import utcnow
 from core.metrics import Metrics
 from core.spool import Spool
-from core.settings import Settings
+from core.config import Settings
 from core.wechat import (Crypto, Inbound, WebhookError, check_signature, check_timestamp, parse_xml,
                          render_text_reply, to_inbound)
 from handlers import texts

@@ -14,13 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from core.settings import Settings
+from core.config import Settings
 from core.workdays import WorkCalendar
 from models.schedule import ScheduleRun
 from services import escalation, reminders, reports
 from services.calendar import build_calendar
 from scheduler import pairing_jobs
-from scheduler.schedules import Occurrence, Schedule, occurrence_at, occurrences
+from core.config.schedules import Schedule
+from scheduler.schedules import Occurrence, occurrence_at, occurrences
 
 log = logging.getLogger("tongxin.scheduler")
 SKIP_LOOKBACK = timedelta(days=31)
@@ -33,7 +34,7 @@ def _date(occ: Occurrence) -> str:
 def _values(settings: Settings, cal: WorkCalendar, schedule: Schedule, occ: Occurrence) -> dict[str, str]:
     values = {"period": occ.label(), "date": _date(occ), "deadline": _date(occ), "missing": "", "count": "0"}
     if schedule.kind != "notice":
-        values["deadline"] = reports.deadline_label(occ.period, cal, reports.ReportPolicy.from_settings(settings))
+        values["deadline"] = reports.deadline_label(occ.period, cal, settings.reports)
     return values
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from core.settings import Settings
+from core.config import Settings
 from services import pairing, reminders
 
 

@@ -23,11 +23,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import utcnow
-from core.settings import Settings
+from core.config import Settings
 from core.workdays import WorkCalendar
 from models.schedule import LeaderLock
 from scheduler import jobs
-from scheduler.schedules import Schedule, SchedulerConf, occurrences, parse_scheduler_conf, parse_schedules
+from core.config.schedules import Schedule, SchedulerConf
+from scheduler.schedules import occurrences
 from services.calendar import build_calendar, warn_coverage
 
 log = logging.getLogger("tongxin.scheduler")
@@ -125,8 +126,8 @@ class Runner:
     def __init__(self, settings: Settings, factory: sessionmaker[Session], *,
                  clock: Callable[[], datetime] = utcnow, holder: str | None = None, leader=None) -> None:
         self.settings, self.factory, self.clock = settings, factory, clock
-        self.conf = parse_scheduler_conf(settings)
-        self.schedules = parse_schedules(settings)
+        self.conf = settings.scheduler
+        self.schedules = settings.schedules
         self.calendar = build_calendar(settings)
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"
         self.leader = leader or make_leader(settings, factory, self.holder, self.conf)

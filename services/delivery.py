@@ -25,7 +25,7 @@ from models.outbox import OutboxMessage
 from models.task import Task
 from services import org
 from services import outbox as outbox_svc
-from services.delivery_conf import DeliveryConf
+from core.config.delivery import DeliveryConf
 
 log = logging.getLogger("tongxin.delivery")
 FALLBACK_CODES = frozenset({45015, 45047})  # outside the 48-hour window / quota: try a template

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from core.settings import Settings
+from core.config import Settings
 from models.org import Invite, Person, Unit
 from services import demo_data, org, people
 

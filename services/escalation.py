@@ -11,55 +11,22 @@ rest days: the next sweep in working time catches up.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from typing import Any, Mapping
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core.settings import ConfigError, Settings
-from core.workdays import DAY_END, DAY_START, WorkCalendar, in_quiet_hours
+from core.config import Settings
+from core.config.tasks import EscalationPolicy
+from core.workdays import WorkCalendar, in_quiet_hours
 from models.org import Person
 from models.task import OPEN_STATUSES, Task, TaskEvent
 from services import notices, org, reminders
 from services import outbox as outbox_svc
-from services.calendar import build_calendar, parse_clock_range
+from services.calendar import build_calendar
 
 SCHEDULE = "escalation"
 RATING_LOOKBACK_DAYS = 7
-
-
-@dataclass(frozen=True)
-class EscalationPolicy:
-    accept_hours: float = 4
-    resolve_days: int = 5
-    quiet: tuple[time, time] = (time(21), time(8))
-    working: tuple[time, time] = (DAY_START, DAY_END)
-    rating_days: int = 3
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "EscalationPolicy":
-        section = settings.raw.get("tasks") or {}
-        if not isinstance(section, Mapping):
-            raise ConfigError("tasks", f"expected a mapping, got {section!r}")
-        return cls(accept_hours=_positive(section, "accept_within_working_hours", 4),
-                   resolve_days=int(_positive(section, "resolve_within_working_days", 5)),
-                   quiet=parse_clock_range(section.get("quiet_hours", "21:00-08:00"), "tasks.quiet_hours"),
-                   working=parse_clock_range(section.get("working_hours", "08:30-17:30"), "tasks.working_hours"),
-                   rating_days=int(_positive(section, "rating_reminder_days", 3)))
-
-    @property
-    def day_hours(self) -> float:
-        start, end = self.working
-        return (datetime.combine(datetime.min, end) - datetime.combine(datetime.min, start)) / timedelta(hours=1)
-
-
-def _positive(section: Mapping[str, Any], key: str, default: float) -> float:
-    value = section.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ConfigError(f"tasks.{key}", f"expected a positive number, got {value!r}")
-    return value
 
 
 def _send(session: Session, people: list[Person], text: str, task: Task, *, now: datetime,
@@ -126,7 +93,7 @@ def _rating(session: Session, task: Task, policy: EscalationPolicy, *, now: date
 
 def sweep(session: Session, settings: Settings, *, now: datetime) -> int:
     """Queue every deadline reminder due at `now`; return how many messages were queued."""
-    policy = EscalationPolicy.from_settings(settings)
+    policy = settings.tasks
     cal = build_calendar(settings)
     if in_quiet_hours(now, *policy.quiet) or not cal.is_workday(now.astimezone(settings.tz)):
         return 0

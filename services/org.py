@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.settings import Settings
+from core.config import Settings
 from models.org import Branch, Consortium, Pairing, Person, Unit
 
 

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.settings import Settings
+from core.config import Settings
 from models.org import Branch, Consortium, Pairing, Unit
 from models.pairing import FOUR_ITEMS, Activity, Need, PairingAgreement
 from models.task import Task

@@ -16,15 +16,13 @@ from sqlalchemy import exists, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from core.settings import ConfigError
+from core.config.schedules import AUDIENCE_PREFIXES, AUDIENCES, check_audience  # noqa: F401 (re-exported)
 from models.org import Branch, Consortium, Pairing, Person, Unit
 from models.outbox import OutboxMessage
 from models.schedule import Event, ReminderClaim
 
 KIND = "reminder"
 CHUNK = 2000
-AUDIENCES = ("secretaries", "office", "members", "everyone", "paired")
-AUDIENCE_PREFIXES = ("role:", "branch:", "unit:")
 OFFSET = re.compile(r"^(\d+)\s*([dhm])$")
 OFFSET_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 EVENT_REMINDER = "【活动通知】{title}\n时间：{when}\n请{branch}相关同志准时参加。"
@@ -42,16 +40,6 @@ class Recipient:
     def place(self) -> str:
         """The name a reminder addresses: the branch, else the unit."""
         return self.branch or self.unit or ""
-
-
-def check_audience(text: object, key: str) -> str:
-    """Validate an audience (`secretaries`, `office`, `members`, `everyone`, `paired`, `role:x`,
-    `branch:code`, `unit:CODE`); ConfigError names `key`."""
-    if isinstance(text, str) and (text in AUDIENCES or
-                                  (text.startswith(AUDIENCE_PREFIXES) and text.split(":", 1)[1])):
-        return text
-    choices = ", ".join(AUDIENCES) + ", role:<role>, branch:<code>, unit:<CODE>"
-    raise ConfigError(key, f"expected one of {choices}; got {text!r}")
 
 
 def _audience_filter(audience: str):

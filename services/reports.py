@@ -9,15 +9,14 @@ people served at 义诊. Numbers followed by 年/月/日 are dates and ignored.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from core.settings import ConfigError, Settings
+from core.config.reports import ReportPolicy
 from core.workdays import WorkCalendar
 from models.org import Branch, Person
 from models.report import COUNT_FIELDS, MonthlyReport, ReportDraft
@@ -35,25 +34,6 @@ KEYWORDS = (("义诊人次", "clinic_people"), ("服务人次", "clinic_people")
             ("讲座", "lectures"), ("宣讲", "lectures"), ("授课", "lectures"), ("问题", "problems"),
             ("难题", "problems"), ("困难", "problems"))
 URGE_TEXT = "【催报】{branch}尚未报送{period}工作月报（截止{deadline}），请发送「月报」按提示填报。"
-
-
-@dataclass(frozen=True)
-class ReportPolicy:
-    deadline_day: int | None  # None: the last working day of the month
-    late_window_days: int
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "ReportPolicy":
-        section = settings.raw.get("reports") or {}
-        if not isinstance(section, Mapping):
-            raise ConfigError("reports", f"expected a mapping, got {section!r}")
-        day = section.get("deadline", "last_workday")
-        if day != "last_workday" and not (isinstance(day, int) and not isinstance(day, bool) and 1 <= day <= 28):
-            raise ConfigError("reports.deadline", f'expected "last_workday" or a day 1..28, got {day!r}')
-        window = section.get("late_window_days", 10)
-        if not isinstance(window, int) or isinstance(window, bool) or not 0 <= window <= 28:
-            raise ConfigError("reports.late_window_days", f"expected 0..28, got {window!r}")
-        return cls(None if day == "last_workday" else day, window)
 
 
 # --- periods ---------------------------------------------------------------------

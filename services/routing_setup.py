@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import routing
-from core.settings import ConfigError, Settings
+from core.config import ConfigError, Settings
 
 
 def load_routing(settings: Settings) -> "routing.Rules":

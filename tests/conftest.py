@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.settings import load_settings  # noqa: E402
+from core.config import load_settings  # noqa: E402
 from tests.support.wechat_sim import WeChatSim  # noqa: E402
 
 PG_URL = os.environ.get("TONGXIN_TEST_DATABASE_URL")
@@ -79,6 +79,12 @@ def db_url(request, tmp_path) -> str:
 @pytest.fixture
 def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'tongxin.db'}"
+
+
+def config_yaml() -> dict:
+    """The repository's config.yaml as plain data (for tests that extend a section)."""
+    import yaml
+    return yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
 
 
 def make_settings(tmp_path: Path, url: str, **env):

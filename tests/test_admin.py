@@ -183,8 +183,7 @@ def test_office_urges_missing_branches_once_a_day_and_sees_the_reminder_log(cons
     from models.org import Branch, Person
     from models.report import MonthlyReport
     from scheduler import jobs
-    from scheduler.schedules import parse_schedules
-    schedule = next(s for s in parse_schedules(settings) if s.name == "report_reminder")
+    schedule = next(s for s in settings.schedules if s.name == "report_reminder")
     with session_factory() as session:
         jobs.fire_at(session, settings, schedule, datetime(2026, 11, 25, 9, tzinfo=ZoneInfo("Asia/Shanghai")))
         filed = session.scalar(select(Branch).where(Branch.code == "nursing", Branch.consortium_id == 1))

@@ -8,14 +8,13 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import create_app
-from core.settings import load_settings
+from core.config import load_settings
 from models.org import Consortium, Person
 from models.outbox import OutboxMessage
 from models.schedule import Event
 from scheduler import jobs
-from scheduler.schedules import parse_schedules
 from services import admin_accounts, demo, org
-from tests.conftest import make_settings
+from tests.conftest import config_yaml
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 15, 3, 0, tzinfo=timezone.utc)  # Tuesday 11:00 in Shanghai
@@ -27,9 +26,8 @@ QINGHE_ONLY = {"name": "qinghe_audit", "to": "secretaries", "consortium": "qingh
 @pytest.fixture
 def scoped(tmp_path, db_url, clock):
     """The app with one extra schedule for qinghe only; demo people; linxi/qinghe office and viewer accounts."""
-    base = make_settings(tmp_path, db_url)
     settings = load_settings(environ={"TONGXIN_VAR_DIR": str(tmp_path), "DATABASE_URL": db_url},
-                             overrides={"schedules": [*base.raw["schedules"], QINGHE_ONLY]})
+                             overrides={"schedules": [*config_yaml()["schedules"], QINGHE_ONLY]})
     clock.now = NOW
     app = create_app(settings, clock=clock)
     factory = app.extensions["tongxin"].session_factory
@@ -71,7 +69,7 @@ def secretaries(factory, code: str) -> int:
 
 
 def fire(settings, factory, name: str, at: datetime) -> int:
-    schedule = next(s for s in parse_schedules(settings) if s.name == name)
+    schedule = next(s for s in settings.schedules if s.name == name)
     with factory() as s:
         queued = jobs.fire_at(s, settings, schedule, at, runner="test")
         s.commit()

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from core.settings import load_settings
+from core.config import load_settings
 from core.token_store import MemoryTokenStore, SqlTokenStore
 from core.wechat_client import make_wechat_client
 from models.db import make_engine, make_session_factory
@@ -21,7 +21,6 @@ from models.outbox import OutboxMessage
 from services import outbox as outbox_svc
 from services import stats
 from services.delivery import claim, run_once
-from services.delivery_conf import load_delivery_conf
 from tests.conftest import REDIS_URL, ROOT, need_service
 from tests.support.fake_wechat_api import FakeWeChatAPI
 
@@ -53,7 +52,7 @@ def settings(tmp_path, db_url, api):
 
 @pytest.fixture
 def conf(settings):
-    return load_delivery_conf(settings)
+    return settings.delivery
 
 
 @pytest.fixture
@@ -254,7 +253,7 @@ def test_two_workers_on_postgresql_claim_each_row_once(tmp_path, api, pg_url):
     settings = delivery_settings(tmp_path, pg_url, api.base_url, batch_size=20)
     from models.db import create_schema
     create_schema(make_engine(pg_url))
-    conf, engines = load_delivery_conf(settings), [make_engine(pg_url) for _ in range(2)]
+    conf, engines = settings.delivery, [make_engine(pg_url) for _ in range(2)]
     factories = [make_session_factory(e) for e in engines]
     from core.clock import utcnow
     now = utcnow()
@@ -286,7 +285,7 @@ def test_two_workers_on_postgresql_claim_each_row_once(tmp_path, api, pg_url):
 
 TOKEN_SCRIPT = """
 import sys; sys.path.insert(0, {root!r})
-from core.settings import load_settings
+from core.config import load_settings
 from core.token_store import make_token_store
 from core.wechat_client import make_wechat_client
 from models.db import make_engine

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from core.settings import ConfigError, load_settings
+from core.config import ConfigError, load_settings
 from models.org import Branch, Person
 from models.outbox import OutboxMessage
 from models.task import Task, TaskEvent
@@ -123,7 +123,6 @@ def test_task_deadline_config_errors_name_the_key(tmp_path):
     for tasks, key in (({"quiet_hours": "9pm"}, "tasks.quiet_hours"),
                        ({"accept_within_working_hours": 0}, "tasks.accept_within_working_hours"),
                        ({"resolve_within_working_days": "five"}, "tasks.resolve_within_working_days")):
-        settings = load_settings(environ=env, overrides={"tasks": tasks})
         with pytest.raises(ConfigError) as info:
-            escalation.EscalationPolicy.from_settings(settings)
+            load_settings(environ=env, overrides={"tasks": tasks})
         assert info.value.key == key

@@ -5,8 +5,9 @@ import json
 
 import pytest
 
-from core.settings import ConfigError, load_settings
-from services.menu import CLICK_KEYS, build_menu, click_keys
+from core.config import ConfigError, load_settings
+from core.config.menu import CLICK_KEYS, click_keys
+from tests.conftest import config_yaml
 from tests.support.fake_wechat_api import FakeWeChatAPI
 
 APPID, SECRET = "wx-menu-test", "menu-secret"
@@ -31,7 +32,7 @@ def test_sandbox_push_prints_the_menu_json(cli_env, capsys):
     assert main(["menu", "push"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert (out["sandbox"], out["pushed"]) == (True, False)
-    assert out["menu"] == build_menu(load_settings(environ={}))
+    assert out["menu"] == load_settings(environ={}).menu
     names = [b["name"] for b in out["menu"]["button"]]
     subs = [s["name"] for b in out["menu"]["button"] for s in b.get("sub_button", [])]
     assert "我要反映" in names and "办事指南" in names and "我的诉求" in subs and "待办任务" in subs
@@ -60,8 +61,8 @@ def test_push_refused_by_the_api_fails_loudly(cli_env, capsys):
 
 
 def test_every_click_answers_like_the_typed_command(wechat, demo, settings):
-    menu = build_menu(settings)
-    buttons = [leaf for b in settings.raw["menu"]["buttons"] for leaf in b.get("sub_button", [b])]
+    menu = settings.menu
+    buttons = [leaf for b in config_yaml()["menu"]["buttons"] for leaf in b.get("sub_button", [b])]
     assert set(click_keys(menu)) == {"HELP", "MY_REQUESTS", "MY_TASKS", "TRIAGE", "STATS"}
     for button in buttons:
         for audience in button.get("audience") or [None]:
@@ -82,7 +83,6 @@ def test_every_click_answers_like_the_typed_command(wechat, demo, settings):
      "menu.buttons[0].audience"),
 ])
 def test_bad_menu_config_names_the_key(menu, key):
-    settings = load_settings(environ={}, overrides={"menu": menu})
     with pytest.raises(ConfigError) as err:
-        build_menu(settings)
+        load_settings(environ={}, overrides={"menu": menu})
     assert err.value.key == key

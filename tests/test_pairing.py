@@ -8,12 +8,11 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from core.settings import ConfigError, DEFAULT_CONFIG, load_settings
+from core.config import ConfigError, DEFAULT_CONFIG, load_settings
 from models.outbox import OutboxMessage
 from models.pairing import PairingAgreement
 from models.task import Task
 from scheduler import jobs
-from scheduler.schedules import parse_schedules
 from services import org, pairing
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -96,7 +95,7 @@ def test_secretary_sees_four_ones_and_office_matrix_changes(wechat, demo, clock)
 
 
 def _fire(session_factory, settings, at_):
-    schedule = next(s for s in parse_schedules(settings) if s.name == "four_ones_reminder")
+    schedule = next(s for s in settings.schedules if s.name == "four_ones_reminder")
     with session_factory() as s:
         queued = jobs.fire_at(s, settings, schedule, at_)
         s.commit()

@@ -10,7 +10,6 @@ from models.org import Person
 from models.outbox import OutboxMessage
 from models.report import MonthlyReport
 from scheduler import jobs
-from scheduler.schedules import parse_schedules
 from services.reports import parse_counts
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -106,7 +105,7 @@ def test_branch_that_filed_gets_no_followup(wechat, demo, clock, settings, sessi
     clock.now = at(2026, 12, 30, 16, 0)
     wechat.send("月报 " + CONTENT, user=EYE)
     wechat.send("确认", user=EYE)
-    followup = next(s for s in parse_schedules(settings) if s.name == "report_followup")
+    followup = next(s for s in settings.schedules if s.name == "report_followup")
     with session_factory() as s:
         queued = jobs.fire_at(s, settings, followup, at(2026, 12, 31, 9, 0))
         s.commit()

@@ -12,14 +12,13 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from core.settings import ConfigError, load_settings
+from core.config import ConfigError, load_settings
 from core.workdays import WorkCalendar
 from models.db import make_engine, make_session_factory
 from models.org import Pairing, Person
 from models.outbox import OutboxMessage
 from scheduler import jobs
 from scheduler.runner import OccurrenceTrigger, Runner, build_scheduler
-from scheduler.schedules import parse_schedules
 from services.calendar import build_calendar
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -46,7 +45,7 @@ def reminders_sent(session_factory, schedule: str | None = None) -> list[OutboxM
 
 
 def schedule_named(settings, name):
-    return next(s for s in parse_schedules(settings) if s.name == name)
+    return next(s for s in settings.schedules if s.name == name)
 
 
 class Clock:
@@ -66,7 +65,7 @@ def plain_settings(tmp_path):
 def fire_times(settings, start, end) -> list[tuple[datetime, str]]:
     """What APScheduler would run: each schedule's trigger stepped from start to end."""
     cal, result = build_calendar(settings), []
-    for schedule in parse_schedules(settings):
+    for schedule in settings.schedules:
         trigger, previous = OccurrenceTrigger(schedule, cal, SH), None
         while (fire := trigger.get_next_fire_time(previous, start)) and fire <= end:
             result.append((fire, schedule.name))
@@ -205,13 +204,11 @@ def test_config_error_names_its_key(tmp_path):
              ({**base, "kind": "report", "period": "quarter"}, "schedules[0].period"),
              ({**base, "when": {"day": 1, "rest_day": "later"}}, "schedules[0].when.rest_day")]
     for schedule, key in cases:
-        settings = load_settings(environ=env, overrides={"schedules": [schedule]})
         with pytest.raises(ConfigError) as info:
-            parse_schedules(settings)
+            load_settings(environ=env, overrides={"schedules": [schedule]})
         assert info.value.key == key, (schedule, info.value)
-    settings = load_settings(environ=env, overrides={"calendar": {"extra_holidays": ["2027-02-30"]}})
     with pytest.raises(ConfigError, match=r"calendar\.extra_holidays\[0\]"):
-        build_calendar(settings)
+        load_settings(environ=env, overrides={"calendar": {"extra_holidays": ["2027-02-30"]}})
 
 
 def test_bad_schedule_fails_at_start_up_naming_the_key(tmp_path, monkeypatch, capsys):
@@ -250,7 +247,7 @@ def test_scheduler_jobs_have_timezone_grace_and_coalescing(plain_settings, caplo
 
 
 def test_every_schedule_kind_has_a_job():
-    from scheduler.schedules import KINDS
+    from core.config.schedules import KINDS
     assert set(jobs.JOBS) == set(KINDS)
 
 
@@ -264,12 +261,11 @@ def test_year_without_holiday_data_falls_back_without_crashing(plain_settings):
 def test_schedule_consortium_key_is_checked_and_named(tmp_path):
     env = {"TONGXIN_VAR_DIR": str(tmp_path), "DATABASE_URL": "sqlite://"}
     base = {"name": "x1", "to": "secretaries", "when": {"day": 25}, "text": "hi {period}"}
-    settings = load_settings(environ=env, overrides={"schedules": [base, {**base, "name": "x2", "consortium": "nowhere"}]})
     with pytest.raises(ConfigError) as info:
-        parse_schedules(settings)
+        load_settings(environ=env, overrides={"schedules": [base, {**base, "name": "x2", "consortium": "nowhere"}]})
     assert info.value.key == "schedules[1].consortium" and "linxi, qinghe" in str(info.value)
     settings = load_settings(environ=env, overrides={"schedules": [base, {**base, "name": "x2", "consortium": "qinghe"}]})
-    assert [s.consortium for s in parse_schedules(settings)] == [None, "qinghe"]
+    assert [s.consortium for s in settings.schedules] == [None, "qinghe"]
 
 
 def test_a_consortium_schedule_reaches_only_that_consortium(tmp_path, db_url, session_factory, demo):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from core.settings import SANDBOX_TOKEN, ConfigError, load_settings
+from core.config import SANDBOX_TOKEN, ConfigError, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +33,14 @@ def branches(d):
     (lambda d: d["consortia"][0]["units"][0].update(pairs=["nope"]), "consortia[0].units[0].pairs[0]", 'unknown branch "nope"'),
     (lambda d: d.update(timezone="Mars/Base"), "timezone", "unknown time zone"),
     (lambda d: d["webhook"].update(max_body_bytes="big"), "webhook.max_body_bytes", "expected an integer"),
-    (lambda d: d["invites"].update(ttl_days=0), "invites.ttl_days", "expected 1..365"),
+    (lambda d: d["invites"].update(ttl_days=0), "invites.ttl_days", "expected an integer 1..365"),
+    (lambda d: d.setdefault("reports", {}).update(deadline=31), "reports.deadline",
+     'expected 1..28 or "last_workday", got 31'),
+    (lambda d: d.setdefault("tasks", {}).update(quiet_hours="9pm"), "tasks.quiet_hours", "HH:MM-HH:MM"),
+    (lambda d: d.setdefault("delivery", {}).update(threads=0), "delivery.threads", "1..64"),
+    (lambda d: d.setdefault("scheduler", {}).update(catch_up_hours=-1), "scheduler.catch_up_hours", "0..744"),
+    (lambda d: d.setdefault("calendar", {}).update(extra_workdays=["2027-02-30"]), "calendar.extra_workdays[0]",
+     "YYYY-MM-DD"),
     (lambda d: d.pop("consortia"), "consortia", "non-empty list"),
 ])
 def test_config_error_names_the_key(tmp_path, mutate, key, words):
@@ -79,3 +86,14 @@ def test_metrics_token_comes_from_the_environment(tmp_path):
     path = write_config(tmp_path, lambda d: None)
     assert load_settings(path, environ={}).metrics_token is None
     assert load_settings(path, environ={"METRICS_TOKEN": "t0k"}).metrics_token == "t0k"
+
+
+def test_a_mistake_in_any_section_stops_start_up(tmp_path):
+    """Sections read only by one feature (reports) are checked at start, not at the first 月报."""
+    path = write_config(tmp_path, lambda d: d.setdefault("reports", {}).update(deadline=31))
+    proc = subprocess.run([sys.executable, "bot.py", "branches", "list", "--json"], cwd=ROOT, capture_output=True,
+                          text=True, env={"TONGXIN_CONFIG": str(path), "PATH": "/usr/bin:/bin",
+                                          "TONGXIN_VAR_DIR": str(tmp_path)})
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == \
+        'ConfigError: reports.deadline: expected 1..28 or "last_workday", got 31'

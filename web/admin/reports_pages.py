@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 
-from core.settings import Settings
+from core.config import Settings
 from handlers import texts
 from handlers.webhook import WebhookState
 from services import exports, reminder_log, reports
@@ -22,7 +22,7 @@ def office_period(settings: Settings, now: datetime) -> str:
     """The period the office chases (as 催报 in WeChat): last month early in a month, else this month."""
     today = now.astimezone(settings.tz).date()
     period = reports.period_of(today)
-    late_window = reports.ReportPolicy.from_settings(settings).late_window_days
+    late_window = settings.reports.late_window_days
     return reports.shift_period(period, -1) if today.day <= late_window else period
 
 
@@ -53,7 +53,7 @@ def register(bp: Blueprint, state: WebhookState) -> None:
         return period if period and period <= this_month else office_period(settings, g.now)
 
     def _deadline(period: str) -> str:
-        return reports.deadline_label(period, build_calendar(settings), reports.ReportPolicy.from_settings(settings))
+        return reports.deadline_label(period, build_calendar(settings), settings.reports)
 
     @bp.get("/reports")
     def reports_page():

@@ -8,10 +8,10 @@ from datetime import datetime
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from core.settings import ConfigError, Settings
+from core.config import ConfigError, Settings
 from handlers.webhook import WebhookState
 from models.org import Branch
-from scheduler.schedules import parse_schedules, schedule_rows
+from scheduler.schedules import schedule_rows
 from services import reminder_log, reminders
 from web.admin import require_write
 
@@ -26,7 +26,7 @@ MAX_TITLE = 100
 def schedule_titles(settings: Settings) -> dict[str, str]:
     """Schedule name -> its Chinese title (the 【…】 the message starts with, else the name)."""
     titles = {"urge": "一键催报"}
-    for s in parse_schedules(settings):
+    for s in settings.schedules:
         m = TITLE.match(s.text)
         titles[s.name] = m.group(1) if m else s.name
     return titles

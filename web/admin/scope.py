@@ -6,7 +6,7 @@ from flask import abort, g
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.settings import Settings
+from core.config import Settings
 from models.admin import AdminAccount
 from models.org import Consortium, Person
 from services import org

@@ -1,11 +1,12 @@
-"""The `delivery:` section of config.yaml as frozen dataclasses (ConfigError names the key)."""
+"""`delivery:`: the outbox worker's limits and the template messages per outbox kind."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
-from core.settings import ConfigError, Settings
+from core.config.errors import ConfigError
+from core.config.readers import int_in
 
 FIELD_MAX = 20  # template "thing" fields take at most 20 characters
 DEFAULTS = {"lease_seconds": 60, "batch_size": 100, "threads": 8, "max_attempts": 8,
@@ -50,14 +51,6 @@ class DeliveryConf:
     tz: ZoneInfo = ZoneInfo("Asia/Shanghai")
 
 
-def _int(raw: Mapping, key: str) -> int:
-    value = raw.get(key, DEFAULTS[key])
-    low, high = LIMITS[key]
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ConfigError(f"delivery.{key}", f"expected an integer {low}..{high}, got {value!r}")
-    return value
-
-
 def _field(name: str, spec: Any, where: str) -> tuple[str, str, int]:
     if isinstance(spec, str):
         return name, spec, FIELD_MAX
@@ -88,9 +81,9 @@ def _template(kind: str, raw: Any) -> TemplateConf | None:
                         url)
 
 
-def load_delivery_conf(settings: Settings) -> DeliveryConf:
+def parse_delivery(data: Mapping, tz: ZoneInfo) -> DeliveryConf:
     """Read and check `delivery:`; templates with an empty template_id are left out."""
-    raw = settings.raw.get("delivery") or {}
+    raw = data.get("delivery") or {}
     if not isinstance(raw, dict):
         raise ConfigError("delivery", "expected a mapping")
     templates_raw = raw.get("templates") or {}
@@ -101,7 +94,8 @@ def load_delivery_conf(settings: Settings) -> DeliveryConf:
         tpl = _template(str(kind), spec)
         if tpl is not None:
             templates[str(kind)] = tpl
-    conf = DeliveryConf(**{k: _int(raw, k) for k in DEFAULTS}, templates=templates, tz=settings.tz)
+    conf = DeliveryConf(**{k: int_in(raw, k, "delivery.", DEFAULTS[k], *LIMITS[k]) for k in DEFAULTS},
+                        templates=templates, tz=tz)
     if conf.backoff_max_seconds < conf.backoff_base_seconds:
         raise ConfigError("delivery.backoff_max_seconds", "must not be less than backoff_base_seconds")
     return conf

@@ -1,4 +1,4 @@
-"""The official account's custom menu, built from the `menu:` section of config.yaml.
+"""`menu:`: the official account's custom menu, checked against WeChat's limits.
 
 CLICK keys are those the routers answer (`command(..., click=KEY)`), so a button does
 exactly what the typed command does. `audience` (member, secretary, office, admin) is
@@ -6,9 +6,9 @@ documentation for people reading the config; WeChat receives only its own fields
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
-from core.settings import ConfigError, Settings
+from core.config.errors import ConfigError
 
 CLICK_KEYS = {"HELP": "帮助", "MY_REQUESTS": "我的诉求", "MY_TASKS": "任务", "TRIAGE": "待分派", "STATS": "统计"}
 AUDIENCES = ("member", "secretary", "office", "admin")
@@ -65,9 +65,9 @@ def _button(raw: Any, where: str, *, top: bool) -> dict:
                                          for i, s in enumerate(subs)]}
 
 
-def build_menu(settings: Settings) -> dict:
+def parse_menu(data: Mapping) -> dict:
     """The menu JSON for `menu/create`, checked against WeChat's limits (ConfigError names the key)."""
-    section = settings.raw.get("menu")
+    section = data.get("menu")
     if not isinstance(section, dict):
         raise ConfigError("menu", "missing (expected a mapping with buttons)")
     buttons = section.get("buttons")
