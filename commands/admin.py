@@ -10,6 +10,7 @@ from sqlalchemy import select
 from core.clock import utcnow
 from models.org import Consortium
 from services import admin_accounts, exports, ledger, org
+from services import periods
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -58,7 +59,7 @@ def register(cli: click.Group, pass_env, emit) -> None:
         fmt = _format(out)
         if month:
             try:
-                ledger.parse_month(month)
+                periods.split_month(month)
             except ValueError:
                 raise click.BadParameter("expected YYYY-MM", param_hint="--month") from None
         with env.session() as session:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from core.clock import utcnow
 from models.org import Consortium
 from services import bureau, org, pairing, summary
+from services import periods
 
 
 def _consortia(session, code: str | None) -> list[Consortium]:
@@ -61,7 +62,7 @@ def register(cli: click.Group, pass_env, emit) -> None:
         _xlsx(out)
         tz = env.settings.tz
         today = utcnow().astimezone(tz).date()
-        period = period or f"{today.year if today.month > 1 else today.year - 1:04d}-{(today.month - 2) % 12 + 1:02d}"
+        period = period or periods.previous_month(today)
         with env.session() as session:
             rows = bureau.export_workbook(session, out, year=year, period=period, tz=tz, today=today)
             codes = [c.code for c in _consortia(session, None)]

@@ -10,6 +10,7 @@ from handlers.router import Context, Router, command, free_text, looks_like_comm
 from models.report import MonthlyReport
 from services import activities, reminders, reports
 from services.calendar import build_calendar
+from services import periods
 
 router = Router("reports")
 SECRETARY = role("secretary")
@@ -36,13 +37,13 @@ def _draft_reply(ctx: Context, period: str, text: str) -> str:
     late = ""
     if ctx.now >= reports.deadline_at(period, cal, policy, ctx.settings.tz):
         late = texts.REPORT_LATE_NOTE.format(deadline=reports.deadline_label(period, cal, policy))
-    return texts.REPORT_ECHO.format(branch=ctx.member.branch.name, period=reports.period_label(period),
+    return texts.REPORT_ECHO.format(branch=ctx.member.branch.name, period=periods.label(period),
                                     lines=_lines(draft.counts), late=late)
 
 
 def _show(ctx: Context, period: str) -> str:
     report = reports.get_report(ctx.session, ctx.member.branch_id, period)
-    name, label = ctx.member.branch.name, reports.period_label(period)
+    name, label = ctx.member.branch.name, periods.label(period)
     if report is None:
         return texts.REPORT_NOT_FILED.format(branch=name, period=label)
     return _show_report(report, ctx)
@@ -50,7 +51,7 @@ def _show(ctx: Context, period: str) -> str:
 
 def _show_report(report: MonthlyReport, ctx: Context) -> str:
     reply = texts.REPORT_SHOW.format(
-        branch=report.branch.name, period=reports.period_label(report.period),
+        branch=report.branch.name, period=periods.label(report.period),
         filed_at=report.filed_at.astimezone(ctx.settings.tz).strftime("%m-%d %H:%M"),
         who=report.filed_by.display if report.filed_by else "", lines=_lines(report.counts),
         late=texts.REPORT_LATE_MARK if report.late else "")
@@ -62,13 +63,13 @@ def monthly_report(msg: Inbound, ctx: Context) -> str:
     """`月报` (guided), `月报 内容` (one message), `月报 2026-11` (show), `月报 2026-11 内容` (file that month)."""
     rest = ctx.args["rest"]
     head, _, tail = rest.partition(" ")
-    period = reports.parse_period(head) if head else None
+    period = periods.parse_month(head) if head else None
     current = reports.current_period(ctx.session, ctx.member.branch_id, _policy(ctx)[1], now=ctx.now,
                                      tz=ctx.settings.tz)
     if period and not tail.strip():
         return _show(ctx, period)
-    if period and period > reports.period_of(ctx.now.astimezone(ctx.settings.tz).date()):
-        return texts.REPORT_FUTURE.format(period=reports.period_label(period))
+    if period and period > periods.month_of(ctx.now.astimezone(ctx.settings.tz).date()):
+        return texts.REPORT_FUTURE.format(period=periods.label(period))
     if period:
         return _draft_reply(ctx, period, tail)
     if rest:
@@ -79,7 +80,7 @@ def monthly_report(msg: Inbound, ctx: Context) -> str:
         return activity_texts.PREFILL_NOTE.format(lines="\n".join(lines)) + _draft_reply(ctx, current, prefill)
     reports.start_draft(ctx.session, ctx.member, current, now=ctx.now)
     cal, policy = _policy(ctx)
-    return texts.REPORT_GUIDE.format(branch=ctx.member.branch.name, period=reports.period_label(current),
+    return texts.REPORT_GUIDE.format(branch=ctx.member.branch.name, period=periods.label(current),
                                      deadline=reports.deadline_label(current, cal, policy))
 
 
@@ -89,7 +90,7 @@ def confirm_report(msg: Inbound, ctx: Context) -> str:
     report = reports.confirm(ctx.session, ctx.member, cal, policy, now=ctx.now, tz=ctx.settings.tz)
     if report is None:
         return texts.REPORT_NO_DRAFT
-    return texts.REPORT_FILED.format(branch=report.branch.name, period=reports.period_label(report.period),
+    return texts.REPORT_FILED.format(branch=report.branch.name, period=periods.label(report.period),
                                      code=report.period, late=texts.REPORT_LATE_MARK if report.late else "")
 
 
@@ -113,18 +114,15 @@ def report_content(msg: Inbound, ctx: Context) -> str | None:
 
 def _office_period(ctx: Context) -> str:
     """The period the office is chasing: last month early in a month, else this month."""
-    today = ctx.now.astimezone(ctx.settings.tz).date()
-    policy = _policy(ctx)[1]
-    period = reports.period_of(today)
-    return reports.shift_period(period, -1) if today.day <= policy.late_window_days else period
+    return periods.chased_month(ctx.now.astimezone(ctx.settings.tz).date(), ctx.settings.reports.late_window_days)
 
 
 @router.on(OFFICE, command("未报送"))
 def missing_reports(msg: Inbound, ctx: Context) -> str:
-    period = reports.parse_period(ctx.args["rest"]) or _office_period(ctx)
+    period = periods.parse_month(ctx.args["rest"]) or _office_period(ctx)
     cal, policy = _policy(ctx)
     rows = reports.missing_branches(ctx.session, ctx.member.consortium_id, period)
-    label = reports.period_label(period)
+    label = periods.label(period)
     if not rows:
         return texts.REPORT_MISSING_NONE.format(period=label)
     return texts.REPORT_MISSING.format(period=label, deadline=reports.deadline_label(period, cal, policy),
@@ -133,13 +131,13 @@ def missing_reports(msg: Inbound, ctx: Context) -> str:
 
 @router.on(OFFICE, command("催报"))
 def urge_reports(msg: Inbound, ctx: Context) -> str:
-    period = reports.parse_period(ctx.args["rest"]) or _office_period(ctx)
+    period = periods.parse_month(ctx.args["rest"]) or _office_period(ctx)
     cal, policy = _policy(ctx)
     result = reports.urge_missing(ctx.session, ctx.member.consortium_id, period,
                                   reports.deadline_label(period, cal, policy), now=ctx.now,
                                   tz=ctx.settings.tz, sandbox=ctx.sandbox)
     if not result["sent"] and not result["already"]:
-        return texts.REPORT_URGE_NONE.format(period=reports.period_label(period))
+        return texts.REPORT_URGE_NONE.format(period=periods.label(period))
     parts = []
     if result["sent"]:
         parts.append(texts.REPORT_URGED.format(count=len(result["sent"]), names="、".join(result["sent"])))

@@ -12,6 +12,7 @@ from core.config import Settings
 from core.config.schedules import SPECIAL_DAYS, Schedule, When
 from core.workdays import WorkCalendar
 from services.calendar import build_calendar
+from services import periods
 
 MAX_ITERATIONS = 3000
 
@@ -25,16 +26,7 @@ class Occurrence:
 
     def label(self) -> str:
         """The period in Chinese for {period}."""
-        if "-Q" in self.period:
-            year, quarter = self.period.split("-Q")
-            return f"{year}年第{quarter}季度"
-        if "-W" in self.period:
-            year, week = self.period.split("-W")
-            return f"{year}年第{int(week)}周"
-        parts = self.period.split("-")
-        if len(parts) == 2:
-            return f"{parts[0]}年{int(parts[1])}月"
-        return f"{parts[0]}年{int(parts[1])}月{int(parts[2])}日"
+        return periods.label(self.period)
 
 
 # --- occurrences ------------------------------------------------------------------
@@ -64,18 +56,6 @@ def _target(when: When, day: date, cal: WorkCalendar) -> date:
     return day
 
 
-def _period(kind: str, target: date) -> str:
-    if kind == "day":
-        return target.isoformat()
-    if kind == "week":
-        year, week, _ = target.isocalendar()
-        return f"{year}-W{week:02d}"
-    if kind == "quarter":
-        return f"{target.year}-Q{(target.month - 1) // 3 + 1}"
-    month = target.year * 12 + target.month - 1 - (kind == "previous_month")
-    return f"{month // 12:04d}-{month % 12 + 1:02d}"
-
-
 def occurrence_for(schedule: Schedule, target: date, cal: WorkCalendar, tz: ZoneInfo) -> Occurrence:
     when = schedule.when
     fire_day = target - timedelta(days=when.before_days)
@@ -84,7 +64,7 @@ def occurrence_for(schedule: Schedule, target: date, cal: WorkCalendar, tz: Zone
     if when.fire_on == "workday":
         fire_day = cal.previous_workday(fire_day)
     return Occurrence(schedule.name, datetime.combine(fire_day, when.at, tzinfo=tz), target,
-                      _period(schedule.period, target))
+                      periods.period_key(schedule.period, target))
 
 
 def occurrences(schedule: Schedule, cal: WorkCalendar, tz: ZoneInfo, *, after: datetime,
@@ -113,7 +93,7 @@ def occurrence_at(schedule: Schedule, at: datetime, cal: WorkCalendar, tz: ZoneI
     target = local.date() + timedelta(days=schedule.when.before_days)
     if schedule.when.before_workdays:
         target = cal.add_workdays(target, schedule.when.before_workdays)
-    return Occurrence(schedule.name, local, target, _period(schedule.period, target))
+    return Occurrence(schedule.name, local, target, periods.period_key(schedule.period, target))
 
 
 def schedule_rows(settings: Settings, after: datetime, *, count: int = 3) -> list[dict]:

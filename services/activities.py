@@ -20,6 +20,7 @@ from models.org import Pairing, Person, Unit
 from models.pairing import Activity, ActivityDraft, ActivityPhoto
 from models.task import Task
 from services.pairing import KIND_LABELS
+from services import periods
 
 KIND_WORDS = {"义诊": "clinic", "讲座": "lecture", "健康讲座": "lecture", "培训": "training", "业务交流": "exchange",
               "交流": "exchange", "联合党日": "party_day", "联合主题党日": "party_day", "主题党日": "party_day",
@@ -238,12 +239,6 @@ def activities_of(session: Session, consortium_id: int, *, start: date, end: dat
     return list(session.scalars(query))
 
 
-def month_range(period: str) -> tuple[date, date]:
-    year, month = map(int, period.split("-"))
-    nxt = date(year + (month == 12), month % 12 + 1, 1)
-    return date(year, month, 1), nxt - timedelta(days=1)
-
-
 def resolved_for_paired_units(session: Session, branch_id: int, start: datetime, end: datetime) -> list[Task]:
     """Tasks the branch resolved in [start, end) for units it is paired with."""
     units = select(Pairing.unit_id).where(Pairing.branch_id == branch_id)
@@ -256,7 +251,7 @@ def report_prefill(session: Session, branch_id: int, consortium_id: int, period:
                    tz: ZoneInfo) -> tuple[str, list[str]]:
     """The month's activities and resolved tasks as 月报 free-format text (what services.reports parses)
     and one line per item for the reply; ("", []) when there is nothing to pre-fill."""
-    start, end = month_range(period)
+    start, end = periods.month_days(period)
     rows = activities_of(session, consortium_id, start=start, end=end, branch_id=branch_id)
     tasks = resolved_for_paired_units(session, branch_id, datetime.combine(start, datetime.min.time(), tz),
                                       datetime.combine(end + timedelta(days=1), datetime.min.time(), tz))

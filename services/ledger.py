@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from models.org import Branch, Consortium, Person, Unit
 from models.outbox import OutboxMessage
 from models.task import STATUS_LABELS, Task
+from services import periods
 
 PAGE_SIZE = 50
 STATUSES = tuple(STATUS_LABELS)
@@ -69,23 +70,6 @@ class LedgerPage:
     extra: dict = field(default_factory=dict)
 
 
-def parse_month(text: str) -> tuple[int, int]:
-    """"2026-12" -> (2026, 12); ValueError on anything else."""
-    year, month = text.strip().split("-")
-    y, m = int(year), int(month)
-    if not (2000 <= y <= 2100 and 1 <= m <= 12):
-        raise ValueError(f"bad month {text!r}")
-    return y, m
-
-
-def month_bounds(month: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """Local calendar month as [start, end) aware datetimes."""
-    y, m = parse_month(month)
-    start = datetime(y, m, 1, tzinfo=tz)
-    end = datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=tz)
-    return start, end
-
-
 def _keywords(routing: dict | None) -> str:
     return "、".join(str(k.get("word", "")) for k in (routing or {}).get("keywords", [])[:6])
 
@@ -105,7 +89,7 @@ def _where(query: Select, flt: LedgerFilter, tz: ZoneInfo) -> Select:
     if flt.consortium_id is not None:
         query = query.where(Task.consortium_id == flt.consortium_id)
     if flt.month:
-        start, end = month_bounds(flt.month, tz)
+        start, end = periods.month_bounds(flt.month, tz)
         query = query.where(Task.created_at >= start, Task.created_at < end)
     if flt.branch == "triage":
         query = query.where(Task.branch_id.is_(None))
@@ -172,14 +156,6 @@ def iter_rows(session: Session, flt: LedgerFilter, tz: ZoneInfo, *, chunk: int =
         last = batch[-1][0]
 
 
-def _months_back(today: date, first: date, limit: int) -> list[str]:
-    result, y, m = [], today.year, today.month
-    while len(result) < limit and (y, m) >= (first.year, first.month):
-        result.append(f"{y:04d}-{m:02d}")
-        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
-    return result
-
-
 def months_with_tasks(session: Session, tz: ZoneInfo, *, today: date, consortium_id: int | None = None,
                       limit: int = 36) -> list[str]:
     """Filter choices, newest first: this month and each earlier month (up to `limit` back) with requests
@@ -189,8 +165,8 @@ def months_with_tasks(session: Session, tz: ZoneInfo, *, today: date, consortium
     first = session.scalar(select(func.min(Task.created_at)).where(scope))
     if first is None:
         return [current]
-    months = _months_back(today, min(first.astimezone(tz).date(), today), limit)
-    bounds = [month_bounds(m, tz) for m in months]
+    months = periods.months_back(today, min(first.astimezone(tz).date(), today), limit)
+    bounds = [periods.month_bounds(m, tz) for m in months]
     counts = session.execute(select(*[func.count(case((and_(Task.created_at >= start, Task.created_at < end),
                                                            Task.id))) for start, end in bounds])
                              .where(scope, Task.created_at >= bounds[-1][0])).one()
@@ -232,7 +208,7 @@ def people_by_openid(session: Session, openids: list[str]) -> dict[str, Person]:
 
 def dashboard(session: Session, consortium_id: int, month: str, tz: ZoneInfo, *, now: datetime) -> dict:
     """The month's numbers: per branch, per unit, ratings, triage share, requests per day."""
-    start, end = month_bounds(month, tz)
+    start, end = periods.month_bounds(month, tz)
     in_month = and_(Task.consortium_id == consortium_id, Task.created_at >= start, Task.created_at < end)
     is_open = Task.status.in_(("routed", "accepted"))
     branches = session.execute(

@@ -20,9 +20,8 @@ from core.config.reports import ReportPolicy
 from core.workdays import WorkCalendar
 from models.org import Branch, Person
 from models.report import COUNT_FIELDS, MonthlyReport, ReportDraft
-from services import org, reminders
+from services import org, periods, reminders
 
-PERIOD = re.compile(r"^(\d{4})-(\d{1,2})$")
 UNITS = "人次|次|场|期|个|件|项|条|班|人"
 NUMBER = re.compile(rf"(\d+)(?!\s*[年月日号点时:：\-/.\d])\s*({UNITS})?")
 CLAUSE = re.compile(r"[，,。；;、\n]+")
@@ -34,30 +33,6 @@ KEYWORDS = (("义诊人次", "clinic_people"), ("服务人次", "clinic_people")
             ("讲座", "lectures"), ("宣讲", "lectures"), ("授课", "lectures"), ("问题", "problems"),
             ("难题", "problems"), ("困难", "problems"))
 URGE_TEXT = "【催报】{branch}尚未报送{period}工作月报（截止{deadline}），请发送「月报」按提示填报。"
-
-
-# --- periods ---------------------------------------------------------------------
-
-def period_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def parse_period(text: str) -> str | None:
-    m = PERIOD.match(text.strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        return None
-    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
-
-
-def shift_period(period: str, months: int) -> str:
-    year, month = map(int, period.split("-"))
-    index = year * 12 + month - 1 + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def period_label(period: str) -> str:
-    year, month = map(int, period.split("-"))
-    return f"{year}年{month}月"
 
 
 def deadline_day(period: str, calendar: WorkCalendar, policy: ReportPolicy) -> date:
@@ -81,8 +56,8 @@ def current_period(session: Session, branch_id: int, policy: ReportPolicy, *, no
                    tz: ZoneInfo) -> str:
     """This month; early in a month whose previous report is still missing, that one (late)."""
     today = now.astimezone(tz).date()
-    period = period_of(today)
-    previous = shift_period(period, -1)
+    period = periods.month_of(today)
+    previous = periods.shift_month(period, -1)
     if today.day <= policy.late_window_days and get_report(session, branch_id, previous) is None:
         return previous
     return period
@@ -205,7 +180,7 @@ def urge_missing(session: Session, consortium_id: int, period: str, deadline: st
     result: dict[str, list[str]] = {"sent": [], "already": []}
     day = now.astimezone(tz).date().isoformat()
     for branch in missing_branches(session, consortium_id, period):
-        text = URGE_TEXT.format(branch=branch.name, period=period_label(period), deadline=deadline)
+        text = URGE_TEXT.format(branch=branch.name, period=periods.label(period), deadline=deadline)
         staff = org.branch_staff(session, branch.id)
         if not reminders.claim_once(session, "urge", f"{period}@{day}", f"branch:{branch.id}", now=now):
             result["already"].append(branch.name)

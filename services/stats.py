@@ -10,15 +10,11 @@ from sqlalchemy.orm import Session
 from models.org import Branch, Person
 from models.outbox import OutboxMessage
 from models.task import Task
-
-
-def month_start(now: datetime, tz: ZoneInfo) -> datetime:
-    local = now.astimezone(tz)
-    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+from services import periods
 
 
 def branch_stats(session: Session, consortium_id: int, *, now: datetime, tz: ZoneInfo) -> list[dict]:
-    start = month_start(now, tz)
+    start = periods.month_start(now, tz)
     is_open = Task.status.in_(("routed", "accepted"))
     rows = session.execute(
         select(Branch.code, Branch.name,

@@ -10,6 +10,7 @@ from handlers.webhook import WebhookState
 from models.org import Branch, Unit
 from models.task import STATUS_LABELS
 from services import exports, ledger, tasks
+from services import periods
 from web.admin import require_write
 
 TASK_ERRORS = {"same_branch": "该诉求已在{branch}，无需改派。", "unknown_branch": "没有找到支部「{name}」。",
@@ -23,7 +24,7 @@ def _filter_from(args) -> ledger.LedgerFilter:
     month = args.get("month", "").strip()
     try:
         if month:
-            ledger.parse_month(month)
+            periods.split_month(month)
     except ValueError:
         month = ""
     status = args.get("status", "")
@@ -54,7 +55,7 @@ def register(bp: Blueprint, state: WebhookState) -> None:
     def dashboard():
         month = request.args.get("month") or this_month()
         try:
-            ledger.parse_month(month)
+            periods.split_month(month)
         except ValueError:
             month = this_month()
         cons = g.consortium

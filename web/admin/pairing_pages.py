@@ -11,6 +11,7 @@ from handlers.webhook import WebhookState
 from models.pairing import FOUR_ITEMS
 from services import activities, bureau, org, pairing, summary, tasks
 from services.pairing import ITEM_LABELS, KIND_LABELS
+from services import periods
 from web.admin import require_write, scope
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -127,9 +128,7 @@ def register(bp: Blueprint, state: WebhookState) -> None:
                          download_name=f"年度总结-{g.consortium.code}-{year}.xlsx")
 
     def _period() -> str:
-        today = _today()
-        month = today.year * 12 + today.month - 2
-        return request.args.get("period") or f"{month // 12:04d}-{month % 12 + 1:02d}"
+        return request.args.get("period") or periods.previous_month(_today())
 
     @bp.get("/bureau")
     def bureau_page():

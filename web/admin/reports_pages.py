@@ -11,6 +11,7 @@ from handlers import texts
 from handlers.webhook import WebhookState
 from services import exports, reminder_log, reports
 from services.calendar import build_calendar
+from services import periods
 from web.admin import require_write
 from web.admin.schedule_pages import schedule_titles
 
@@ -20,16 +21,13 @@ STATUS_LABELS = {"sandbox": "沙箱", "queued": "排队中", "sending": "发送�
 
 def office_period(settings: Settings, now: datetime) -> str:
     """The period the office chases (as 催报 in WeChat): last month early in a month, else this month."""
-    today = now.astimezone(settings.tz).date()
-    period = reports.period_of(today)
-    late_window = settings.reports.late_window_days
-    return reports.shift_period(period, -1) if today.day <= late_window else period
+    return periods.chased_month(now.astimezone(settings.tz).date(), settings.reports.late_window_days)
 
 
 def urge_message(result: dict[str, list[str]], period: str) -> tuple[str, str]:
     """The flash text (the WeChat reply's wording) and its category."""
     if not result["sent"] and not result["already"]:
-        return texts.REPORT_URGE_NONE.format(period=reports.period_label(period)), "ok"
+        return texts.REPORT_URGE_NONE.format(period=periods.label(period)), "ok"
     parts = []
     if result["sent"]:
         parts.append(texts.REPORT_URGED.format(count=len(result["sent"]), names="、".join(result["sent"])))
@@ -48,8 +46,8 @@ def register(bp: Blueprint, state: WebhookState) -> None:
 
     def _period(value: str | None) -> str:
         """A valid period not after this month, else the office's default."""
-        period = reports.parse_period(value or "")
-        this_month = reports.period_of(g.now.astimezone(tz).date())
+        period = periods.parse_month(value or "")
+        this_month = periods.month_of(g.now.astimezone(tz).date())
         return period if period and period <= this_month else office_period(settings, g.now)
 
     def _deadline(period: str) -> str:
@@ -63,8 +61,8 @@ def register(bp: Blueprint, state: WebhookState) -> None:
         matrix = exports.report_matrix(g.db, cons.id, year, today_period=g.now.astimezone(tz).strftime("%Y-%m"))
         return render_template("admin/reports.html", matrix=matrix, year=year, labels=exports.REPORT_STATE_LABELS,
                                count_labels=exports.COUNT_LABELS, page_id="reports", period=period,
-                               period_label=reports.period_label(period), deadline=_deadline(period),
-                               periods=[reports.shift_period(office_period(settings, g.now), -i) for i in range(12)],
+                               period_label=periods.label(period), deadline=_deadline(period),
+                               periods=[periods.shift_month(office_period(settings, g.now), -i) for i in range(12)],
                                missing=reports.missing_branches(g.db, cons.id, period),
                                log=reminder_log.period_log(g.db, cons.id, period), tz=tz,
                                titles=schedule_titles(settings), status_labels=STATUS_LABELS)
