@@ -13,7 +13,8 @@ import routing
 from routing import RulesError, classify, evaluate, load_rules, normalize, suggest_keywords
 
 ROOT = Path(__file__).resolve().parents[1]
-DEV_SET = Path(__file__).resolve().parents[2] / "shared/data/routing-dev.jsonl"
+DEV_SET = ROOT / "tests/data/routing-dev.jsonl"
+DEV_SET_2 = ROOT / "tests/data/routing-dev-2.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -205,7 +206,7 @@ def test_init_segmenter_is_idempotent(rules, tmp_path):
 
 def _dataset_texts() -> list[str]:
     texts = []
-    for path in (ROOT.parent / "shared/data/routing-dev.jsonl", ROOT / "tests/data/routing-holdout.jsonl",
+    for path in (DEV_SET, DEV_SET_2, ROOT / "tests/data/routing-holdout.jsonl",
                  ROOT / "tests/data/routing-probe2.jsonl"):
         texts += [normalize(json.loads(line)["text"]) for line in path.read_text(encoding="utf-8").splitlines()
                   if line.strip()]
