@@ -27,7 +27,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_webhook.py
 
 bench-routing: install
-	$(BIN)/python benchmarks/bench_routing.py --holdout tests/data/routing-holdout.jsonl
+	$(BIN)/python benchmarks/bench_routing.py
 
 bench-delivery: install
 	$(BIN)/python benchmarks/bench_delivery.py

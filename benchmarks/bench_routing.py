@@ -1,7 +1,7 @@
 """Routing benchmark: dev-set quality, throughput, start-up cost and memory.
 
 Run from the repository root:
-    .venv/bin/python benchmarks/bench_routing.py [--dev PATH] [--seconds N]
+    .venv/bin/python benchmarks/bench_routing.py [--dev P] [--dev2 P] [--holdout P] [--seconds N] [--errors]
 """
 from __future__ import annotations
 
@@ -25,12 +25,69 @@ def rss_mib() -> float:
     return float("nan")
 
 
+def _load(path: str | Path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def _line(name: str, f: dict) -> str:
+    return (f"  {name:<14} n={f['total']:<4} accuracy {f['accuracy']:.3f}  misroute {f['misroute_rate']:.3f}"
+            f"  coverage {f['coverage']:.3f}  triage_recall {f['triage_recall']:.3f}")
+
+
+def report(name: str, path: str | Path, rules, show_errors: bool) -> list[dict]:
+    """Print one labelled set's figures (and per style when it has styles); returns its records."""
+    import routing
+
+    records = _load(path)
+    summary = routing.evaluate(records, rules)
+    print(f"{name}: {path} ({summary['total']} messages)"
+          "   targets: misroute <= 0.02, coverage >= 0.92, triage_recall >= 0.90")
+    print(_line("all", summary))
+    for style, fig in summary.get("by_style", {}).items():
+        print(_line(style, fig))
+    if show_errors:
+        for err in summary["errors"]:
+            print(f"    miss {err['id']}: {err['label']} -> {err['predicted']}  {err['text'][:40]}")
+    return records
+
+
+def latency(texts: list[str], rules) -> tuple[float, float]:
+    """p50 and p99 in ms of one classify() call on `texts` (each timed alone)."""
+    import routing
+
+    times = []
+    for _ in range(5):
+        for text in texts:
+            t = time.perf_counter()
+            routing.classify(text, rules)
+            times.append(time.perf_counter() - t)
+    times.sort()
+    return times[len(times) // 2] * 1000, times[int(len(times) * 0.99)] * 1000
+
+
+def long_texts(records: list[dict], size: int = 2000) -> list[str]:
+    """Texts of about `size` chars made by joining labelled messages (bursts merged into one)."""
+    texts, pool = [], [r["text"] for r in records]
+    for k in range(len(pool)):
+        parts, n = [], 0
+        while n < size:
+            part = pool[(k + len(parts) * 7) % len(pool)]
+            parts.append(part)
+            n += len(part) + 1
+        texts.append("。".join(parts)[:size])
+    return texts
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dev", default=str(ROOT.parent / "shared/data/routing-dev.jsonl"))
+    parser.add_argument("--dev", default=str(ROOT / "tests/data/routing-dev.jsonl"))
+    parser.add_argument("--dev2", default=str(ROOT / "tests/data/routing-dev-2.jsonl"),
+                        help="second development set, eight styles")
     parser.add_argument("--holdout", default=str(ROOT / "tests/data/routing-holdout.jsonl"),
-                        help="second, independently written labelled sample")
+                        help="independently written labelled sample")
     parser.add_argument("--seconds", type=float, default=3.0, help="time budget of the throughput loop")
+    parser.add_argument("--errors", action="store_true", help="list every misclassified message")
     args = parser.parse_args(argv)
 
     rss_before = rss_mib()
@@ -42,43 +99,30 @@ def main(argv: list[str] | None = None) -> int:
     routing.init_segmenter(ROOT / "routing/userdict.txt", ROOT / "var", token_chars=rules.token_chars)
     t_ready = time.perf_counter()
 
-    with open(args.dev, encoding="utf-8") as fh:
-        records = [json.loads(line) for line in fh if line.strip()]
-    summary = routing.evaluate(records, rules)
+    records = []
+    for name, path in (("dev1", args.dev), ("dev2", args.dev2), ("holdout", args.holdout)):
+        if Path(path).exists():
+            records += report(name, path, rules, args.errors)
+        else:
+            print(f"{name}: {path} missing")
     texts = [r["text"] for r in records]
 
     for text in texts:                      # warm-up
         routing.classify(text, rules)
-    rates, calls, start = [], 0, time.perf_counter()
+    rates, start = [], time.perf_counter()
     while time.perf_counter() - start < args.seconds or len(rates) < 5:
         t = time.perf_counter()
-        for _ in range(10):
-            for text in texts:
-                routing.classify(text, rules)
-        rates.append(10 * len(texts) / (time.perf_counter() - t))
-        calls += 10 * len(texts)
+        for text in texts:
+            routing.classify(text, rules)
+        rates.append(len(texts) / (time.perf_counter() - t))
     rates.sort()
+    p50, p99 = latency(texts, rules)
+    l50, l99 = latency(long_texts(records), rules)
 
-    print(f"dev set: {args.dev} ({summary['total']} messages)")
-    print(f"accuracy      {summary['accuracy']:.4f}")
-    print(f"misroute_rate {summary['misroute_rate']:.4f}   (target <= 0.03)")
-    print(f"coverage      {summary['coverage']:.4f}   (target >= 0.90)")
-    print(f"triage_recall {summary['triage_recall']:.4f}   (target >= 0.90)")
-    for err in summary["errors"]:
-        print(f"  miss {err['id']}: {err['label']} -> {err['predicted']}  {err['text'][:40]}")
-    holdout = Path(args.holdout)
-    if holdout.exists():
-        with open(holdout, encoding="utf-8") as fh:
-            h_summary = routing.evaluate([json.loads(line) for line in fh if line.strip()], rules)
-        print(f"holdout set: {holdout} ({h_summary['total']} messages)")
-        print(f"accuracy      {h_summary['accuracy']:.4f}")
-        print(f"misroute_rate {h_summary['misroute_rate']:.4f}   (target <= 0.03)")
-        print(f"coverage      {h_summary['coverage']:.4f}   (target >= 0.90)")
-        print(f"triage_recall {h_summary['triage_recall']:.4f}   (target >= 0.90)")
-        for err in h_summary["errors"]:
-            print(f"  miss {err['id']}: {err['label']} -> {err['predicted']}  {err['text'][:40]}")
     print(f"throughput    {rates[-1]:,.0f} messages/s best round, {rates[len(rates) // 2]:,.0f} median"
-          f" (one core, warm, {len(rates)} rounds of {10 * len(texts)} calls)")
+          f" (one core, warm, {len(rates)} rounds of {len(texts)} calls; target >= 20,000)")
+    print(f"latency       p50 {p50:.3f} ms, p99 {p99:.3f} ms (set messages)")
+    print(f"latency 2000  p50 {l50:.3f} ms, p99 {l99:.3f} ms (2,000-char texts; target p99 < 1 ms)")
     print(f"start-up      {t_ready - t0:.3f} s (import + rules load {t_rules - t0:.3f} s, jieba init {t_ready - t_rules:.3f} s)")
     print(f"memory        RSS {rss_mib():.1f} MiB (interpreter before import {rss_before:.1f} MiB)")
     return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from .focus import apply_ask_ties, ask_spans, discount_background
 from .normalize import cut_tokens, normalize, segment_runs
 from .rules import TRIAGE, Entry, Rules, ascii_edge
 
@@ -36,6 +37,7 @@ class _Match:
     segs: tuple[tuple[int, int], ...]
     entry: Entry
     bonus: float = 0.0
+    scale: float = 1.0
 
 
 def _find_tail(text: str, pos: int, tail: tuple[str, ...], gap: int) -> list[tuple[int, int]] | None:
@@ -212,8 +214,12 @@ def find_matches(text: str, rules: Rules) -> list[_Match]:
     raw = _raw_matches(text, rules)
     matches = _drop_contained(raw + _token_matches(text, rules, raw))
     matches = _drop_evidence(text, _drop_negated(text, matches, rules), rules)
-    matches = _apply_tie_rules(matches, rules)
+    if not matches:
+        return matches
+    spans = ask_spans(text, rules.ask_cues)
+    matches = _apply_tie_rules(apply_ask_ties(matches, spans, rules.ask_ties), rules)
     _training_bonus(text, matches, rules)
+    discount_background(text, matches, spans, rules.background_length, rules.background_factor, TRIAGE)
     return matches
 
 
@@ -222,7 +228,7 @@ def _score(matches: list[_Match]) -> dict[str, dict[str, float]]:
     scores: dict[str, dict[str, float]] = {}
     for m in matches:
         words = scores.setdefault(m.entry.branch, {})
-        weight = m.entry.weight + m.bonus
+        weight = (m.entry.weight + m.bonus) * m.scale
         if weight > words.get(m.entry.word, 0.0):
             words[m.entry.word] = weight
     return scores
@@ -258,6 +264,8 @@ def _abstain(norm: str, best: str, top: float, second: float, rules: Rules) -> b
     if top - second < rules.min_margin or second > rules.max_ratio * top:
         return True
     if rules.split_cues and second >= rules.split_ratio * top and rules.split_cues.search(norm):
+        return True
+    if rules.no_ask and rules.no_ask.search(norm):
         return True
     if rules.courtesy and rules.courtesy.search(norm) and not (rules.request_cues and rules.request_cues.search(norm)):
         return True

@@ -16,13 +16,14 @@ from typing import Any, Mapping
 
 import yaml
 
+from .focus import load_focus
 from .normalize import normalize
 
 BRANCHES = ("admin", "internal", "surgery", "maternal", "nursing", "medtech",
             "eye_ent", "emergency", "public_health", "logistics")
 TRIAGE = "triage"
 _TOP_KEYS = {"version", "thresholds", "negation", "evidence", "training", "split", "courtesy",
-             "tie_rules", "branches", "out_of_scope", "stopwords"}
+             "tie_rules", "branches", "out_of_scope", "stopwords", "focus"}
 _THRESHOLDS = ("min_score", "min_margin", "max_ratio", "saturation", "phrase_gap")
 
 
@@ -85,6 +86,12 @@ class Rules:
     evidence: re.Pattern | None = None
     evidence_window: int = 1
     evidence_branches: frozenset[str] = frozenset()
+    # focus (routing/focus.py): the asking clause decides on long, mixed texts
+    ask_cues: re.Pattern | None = None
+    ask_ties: tuple[tuple[str, str], ...] = ()
+    background_length: int = 0
+    background_factor: float = 1.0
+    no_ask: re.Pattern | None = None
 
 
 def _fail(key: str, problem: str):
@@ -289,6 +296,7 @@ def _assemble(data, th, names, branch_words, heads, classes) -> Rules:
         evidence=_cue_pattern(lists["evidence.cues"]),
         evidence_window=int(_number(ev.get("window", 1), "evidence.window", "window", 0, 10)),
         evidence_branches=frozenset(ev_branches),
+        **load_focus(data, classes, _fail, _words, _cue_pattern, _number),
     )
 
 
