@@ -111,6 +111,8 @@ class Settings:
     var_dir: Path
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     metrics_token: str | None = field(default=None, repr=False)  # METRICS_TOKEN: /metrics needs it when set
+    admin_session_hours: int = 12  # ADMIN_SESSION_HOURS: console sessions end after this long idle
+    trusted_proxies: int = 0  # TRUSTED_PROXIES: reverse-proxy hops whose X-Forwarded-For is believed
 
     @property
     def tz(self) -> ZoneInfo:
@@ -244,6 +246,15 @@ def _wechat_from_env(env: Mapping[str, str], production: bool) -> WeChatConf:
                       app_secret=env.get("WECHAT_APP_SECRET") or None, api_base=api_base)
 
 
+def _env_int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        raise ConfigError(name, f"expected an integer {low}..{high}, got {raw!r}")
+    return int(raw)
+
+
 def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | None = None,
                   overrides: Mapping[str, Any] | None = None) -> Settings:
     """Read config.yaml and the environment once; raise ConfigError naming the key."""
@@ -291,4 +302,6 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
         routing=RoutingConf(rules_path=rules_path,
                             user_dict_path=_resolve(user_dict, config_dir) if user_dict else None),
         consortia=_parse_consortia(data.get("consortia")),
-        invite_ttl_days=ttl, var_dir=var_dir, raw=data, metrics_token=env.get("METRICS_TOKEN") or None)
+        invite_ttl_days=ttl, var_dir=var_dir, raw=data, metrics_token=env.get("METRICS_TOKEN") or None,
+        admin_session_hours=_env_int(env, "ADMIN_SESSION_HOURS", 12, 1, 24 * 30),
+        trusted_proxies=_env_int(env, "TRUSTED_PROXIES", 0, 0, 5))
