@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from core.settings import ConfigError, load_settings
 from models.admin import LoginAttempt
-from models.org import Consortium, Invite, Person
+from models.org import Consortium, Person
 from services import admin_accounts, demo_data, org, people
 from tests.conftest import make_settings
 
