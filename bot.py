@@ -42,6 +42,10 @@ def create_app(settings: Settings | None = None, *, clock=None, background: bool
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, JSON_AS_ASCII=False)
     app.session_interface = MachineEndpointsSessionless()
+    if settings.trusted_proxies:  # else X-Forwarded-* are never believed: remote_addr is the peer
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0, x_port=0, x_prefix=0)
     app.extensions["tongxin"] = state
     app.register_blueprint(make_blueprint(state))
     app.register_blueprint(make_ops(state))

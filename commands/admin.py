@@ -1,4 +1,4 @@
-"""`admin create` (console accounts), `export ledger`, `export reports`."""
+"""`admin create|password|disable` (console accounts), `export ledger`, `export reports`."""
 from __future__ import annotations
 
 import sys
@@ -43,6 +43,34 @@ def register(cli: click.Group, pass_env, emit) -> None:
             session.commit()
             emit({"username": account.username, "role": account.role, "consortium": consortium,
                   "created_at": account.created_at.isoformat()})
+
+    @admin_group.command("password")
+    @click.option("--username", required=True)
+    @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+    @pass_env
+    def admin_password(env, username: str, password_stdin: bool) -> None:
+        """Set a new password; every open console session of the account ends."""
+        password = _read_password(password_stdin)
+        with env.session() as session:
+            try:
+                account = admin_accounts.set_password(session, username, password)
+            except admin_accounts.AccountError as exc:
+                raise click.ClickException(str(exc)) from None
+            session.commit()
+            emit({"username": account.username, "password_changed": True, "sessions_ended": True})
+
+    @admin_group.command("disable")
+    @click.option("--username", required=True)
+    @pass_env
+    def admin_disable(env, username: str) -> None:
+        """Disable an account: it cannot log in, and its open sessions stop working at once."""
+        with env.session() as session:
+            try:
+                account = admin_accounts.disable_account(session, username)
+            except admin_accounts.AccountError as exc:
+                raise click.ClickException(str(exc)) from None
+            session.commit()
+            emit({"username": account.username, "disabled": True})
 
     @cli.group("export")
     def export_group() -> None:

@@ -1,4 +1,4 @@
-"""`invite create`, `people list`, `units list`, `branches list`."""
+"""`invite create`, `invite revoke`, `people list`, `units list`, `branches list`."""
 from __future__ import annotations
 
 import click
@@ -45,6 +45,19 @@ def register(cli: click.Group, pass_env, emit) -> None:
             emit(data)
         else:
             click.echo(f"{data['code']}  ({role}, 有效期至 {data['expires_at']})  用户发送「绑定 {data['code']}」即可绑定")
+
+    @invite.command("revoke")
+    @click.argument("code")
+    @pass_env
+    def invite_revoke(env, code: str) -> None:
+        """Revoke an invite code: nobody can bind with it any more (takes effect at once)."""
+        with env.session() as session:
+            try:
+                inv = people.revoke_invite(session, code)
+            except people.InviteError as exc:
+                raise click.ClickException(str(exc)) from None
+            session.commit()
+            emit({"code": inv.code, "role": inv.role, "revoked": True, "uses": inv.uses})
 
     @cli.group("people")
     def people_group() -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, intpk, str64
@@ -22,6 +22,8 @@ class AdminAccount(Base):
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
     disabled: Mapped[bool] = mapped_column(default=False)
+    # bumped by logout, a password change and disabling: every older session cookie stops working
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def can_write(self) -> bool:
@@ -32,7 +34,8 @@ class AdminAccount(Base):
 
 
 class LoginAttempt(Base):
-    """One console login attempt; failures within a window lock the username and the IP."""
+    """One console login attempt. `checked`: the password was compared (not refused by the limits);
+    a row is written as a checked failure before the check, so concurrent attempts count each other."""
     __tablename__ = "admin_login_attempts"
     __table_args__ = (Index("ix_admin_login_user_at", "username", "created_at"),
                       Index("ix_admin_login_ip_at", "ip", "created_at"))
@@ -40,6 +43,7 @@ class LoginAttempt(Base):
     username: Mapped[str64]
     ip: Mapped[str64]
     ok: Mapped[bool]
+    checked: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime]
 
     def __repr__(self) -> str:

@@ -105,9 +105,14 @@ def _where(query: Select, flt: LedgerFilter, tz: ZoneInfo) -> Select:
     elif flt.status:
         query = query.where(Task.status == flt.status)
     if flt.text:
-        like = f"%{flt.text.strip()}%"
-        query = query.where(or_(Task.text.like(like), Task.number.like(like.upper())))
+        like = "%" + escape_like(flt.text.strip()) + "%"
+        query = query.where(or_(Task.text.like(like, escape="\\"), Task.number.like(like.upper(), escape="\\")))
     return query
+
+
+def escape_like(text: str) -> str:
+    """`text` matched literally inside a LIKE pattern (escape character: backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _row(r) -> LedgerRow:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -56,6 +56,31 @@ def create_invite(session: Session, *, role: str, consortium: Consortium, now: d
                     is_deputy=deputy and role == "secretary", multi_use=role == "member",
                     created_at=now, expires_at=now + timedelta(days=ttl_days))
     session.add(invite)
+    session.flush()
+    return invite
+
+
+def invite_open(invite: Invite, now: datetime) -> bool:
+    """Still able to bind someone: not revoked, not expired, and (single-use) not used yet."""
+    return not invite.revoked and invite.expires_at > now and (invite.multi_use or invite.uses == 0)
+
+
+def open_invites(session: Session, consortium_id: int, roles: tuple[str, ...], *, now: datetime,
+                 limit: int = 100) -> list[Invite]:
+    """A consortium's invites of `roles` that can still bind someone, newest first."""
+    return list(session.scalars(
+        select(Invite).where(Invite.consortium_id == consortium_id, Invite.role.in_(roles),
+                             Invite.revoked.is_(False), Invite.expires_at > now,
+                             or_(Invite.multi_use.is_(True), Invite.uses == 0))
+        .order_by(Invite.id.desc()).limit(limit)))
+
+
+def revoke_invite(session: Session, code: str) -> Invite:
+    """The code stops binding at once (bind reads `revoked` on every attempt)."""
+    invite = session.scalar(select(Invite).where(Invite.code == code.strip().upper()))
+    if invite is None:
+        raise InviteError(f"unknown invite code {code!r}")
+    invite.revoked = True
     session.flush()
     return invite
 

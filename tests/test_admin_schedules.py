@@ -117,7 +117,7 @@ def test_office_adds_an_event_that_reminds_only_its_consortium(scoped, clock):
     assert queued == secretaries(factory, "qinghe") == len(sent)
     assert all(o.startswith("demo-sec-qinghe-") for o in sent)
     clock.now = datetime(2026, 12, 19, 12, tzinfo=SH)
-    page = text(client, "/admin/schedules")
+    page = text(login(app, "qh"), "/admin/schedules")  # four idle days ended the first session
     assert "清河片区年终述职会" in page and f"已发 {queued} 条" in page and "待发" in page
     assert "清河片区年终述职会" not in text(login(app, "lx"), "/admin/schedules")
 

@@ -101,3 +101,13 @@ def clock_range(text: Any, key: str) -> tuple[time, time]:
         return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
     except ValueError:
         raise ConfigError(key, f'expected "HH:MM-HH:MM", got {text!r}') from None
+
+
+def env_int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """An integer environment variable in low..high (ASCII digits only)."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        raise ConfigError(name, f"expected an integer {low}..{high}, got {raw!r}")
+    return int(raw)

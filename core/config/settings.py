@@ -20,7 +20,7 @@ from core.config.delivery import DeliveryConf, parse_delivery
 from core.config.errors import ConfigError
 from core.config.menu import parse_menu
 from core.config.org import ConsortiumConf, parse_consortia
-from core.config.readers import get, int_in, section
+from core.config.readers import env_int, get, int_in, section
 from core.config.reports import ReportPolicy, parse_reports
 from core.config.schedules import Schedule, SchedulerConf, parse_scheduler, parse_schedules
 from core.config.tasks import EscalationPolicy, parse_tasks
@@ -64,6 +64,8 @@ class Settings:
     scheduler: SchedulerConf
     schedules: tuple[Schedule, ...]
     metrics_token: str | None = None  # METRICS_TOKEN: /metrics needs it when set
+    admin_session_hours: int = 12  # ADMIN_SESSION_HOURS: console sessions end after this long idle
+    trusted_proxies: int = 0  # TRUSTED_PROXIES: reverse-proxy hops whose X-Forwarded-For is believed
 
     @property
     def tz(self) -> ZoneInfo:
@@ -144,4 +146,6 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
         menu=parse_menu(data), delivery=parse_delivery(data, ZoneInfo(tz)),
         scheduler=parse_scheduler(data),
         schedules=parse_schedules(data, ZoneInfo(tz), tuple(c.code for c in consortia)),
-        metrics_token=env.get("METRICS_TOKEN") or None)
+        metrics_token=env.get("METRICS_TOKEN") or None,
+        admin_session_hours=env_int(env, "ADMIN_SESSION_HOURS", 12, 1, 24 * 30),
+        trusted_proxies=env_int(env, "TRUSTED_PROXIES", 0, 0, 5))

@@ -10,6 +10,15 @@ from handlers.webhook import WebhookState
 from services import admin_accounts
 
 PUBLIC_ENDPOINTS = {"admin.login", "admin.static"}
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                               "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                               "frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+SEEN_EVERY = 60  # seconds: how often the idle clock in the cookie is refreshed
 
 
 def csrf_token() -> str:
@@ -36,8 +45,8 @@ def make_admin(state: WebhookState) -> Blueprint:
 
     @bp.record_once
     def _configure(setup) -> None:
-        setup.app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-        setup.app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+        setup.app.config.update(SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True,
+                                SESSION_COOKIE_SECURE=state.settings.env == "production")
 
     @bp.before_request
     def _guard() -> Any:
@@ -47,11 +56,18 @@ def make_admin(state: WebhookState) -> Blueprint:
             _check_csrf()
         if request.endpoint in PUBLIC_ENDPOINTS:
             return None
-        g.admin = admin_accounts.get_account(g.db, session.get("admin_id"))
+        g.admin = _session_account(state.settings.admin_session_hours)
         if g.admin is None:
+            session.clear()
             return redirect(url_for("admin.login", next=request.full_path))
         g.consortium = scope.resolve(g.db, state.settings, g.admin, request.args.get("consortium"))
         return None
+
+    @bp.after_request
+    def _headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
     @bp.teardown_request
     def _close(_exc: BaseException | None) -> None:
@@ -66,6 +82,20 @@ def make_admin(state: WebhookState) -> Blueprint:
     for module in (auth, pages, org_pages, reports_pages, schedule_pages, pairing_pages):
         module.register(bp, state)
     return bp
+
+
+def _session_account(idle_hours: int):
+    """The logged-in account, or None when the cookie is from an older session version or idle too long."""
+    account = admin_accounts.get_account(g.db, session.get("admin_id"))
+    if account is None or session.get("ver") != account.session_version:
+        return None
+    now = int(g.now.timestamp())
+    seen = session.get("seen")
+    if not isinstance(seen, int) or now - seen > idle_hours * 3600:
+        return None
+    if now - seen >= SEEN_EVERY:
+        session["seen"] = now
+    return account
 
 
 def require_write() -> None:

@@ -13,6 +13,13 @@ from services import ledger, org, people
 from web.admin import require_write, scope
 
 ROLE_LABELS = {"member": "成员", "secretary": "支部书记", "office": "党办", "admin": "管理员"}
+# Invite roles a console account may see and print: a staff code in a viewer's hands makes them staff.
+INVITE_ROLES_FOR = {"office": ("member", "secretary", "office", "admin")}
+POSTER_ROLES = ("member",)
+
+
+def invite_roles() -> tuple[str, ...]:
+    return INVITE_ROLES_FOR.get(g.admin.role, POSTER_ROLES) if g.admin.can_write else POSTER_ROLES
 
 
 def invite_qr_text(invite: Invite, sandbox: bool) -> str:
@@ -30,9 +37,7 @@ def register(bp: Blueprint, state: WebhookState) -> None:
         cid = g.consortium.id  # only the account's consortium
         bound = g.db.scalars(select(Person).where(Person.role.is_not(None), Person.consortium_id == cid)
                              .order_by(Person.role, Person.branch_id, Person.unit_id, Person.id)).all()
-        invites = g.db.scalars(select(Invite).where(Invite.revoked.is_(False), Invite.expires_at > g.now,
-                                                    Invite.consortium_id == cid)
-                               .order_by(Invite.id.desc()).limit(100)).all()
+        invites = people.open_invites(g.db, cid, invite_roles(), now=g.now)
         code = g.consortium.code
         return render_template("admin/people.html", units=[u for u in org.list_units(g.db) if u["consortium"] == code],
                                branches=[b for b in org.list_branches(g.db) if b["consortium"] == code],
@@ -68,7 +73,8 @@ def register(bp: Blueprint, state: WebhookState) -> None:
     @bp.get("/invites/<code>.png")
     def invite_qr(code: str):
         invite = g.db.scalar(select(Invite).where(Invite.code == code.upper()))
-        if invite is None or invite.consortium_id != g.consortium.id:
+        if (invite is None or invite.consortium_id != g.consortium.id or invite.role not in invite_roles()
+                or not people.invite_open(invite, g.now)):
             abort(404)
         buffer = io.BytesIO()
         segno.make(invite_qr_text(invite, settings.sandbox), error="m").save(buffer, kind="png", scale=10,
@@ -76,6 +82,17 @@ def register(bp: Blueprint, state: WebhookState) -> None:
         buffer.seek(0)
         return send_file(buffer, mimetype="image/png", as_attachment=request.args.get("download") == "1",
                          download_name=f"邀请码-{invite.code}.png")
+
+    @bp.post("/invites/<code>/revoke")
+    def invite_revoke(code: str):
+        require_write()
+        invite = g.db.scalar(select(Invite).where(Invite.code == code.upper()))
+        if invite is None or invite.consortium_id != g.consortium.id:
+            abort(404)
+        people.revoke_invite(g.db, invite.code)
+        g.db.commit()
+        flash(f"邀请码 {invite.code} 已作废，不能再用于绑定。", "ok")
+        return redirect(url_for("admin.people_page"))
 
     @bp.post("/people/<int:person_id>/unbind")
     def person_unbind(person_id: int):
