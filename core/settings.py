@@ -24,6 +24,8 @@ CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 UNIT_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$")
 SECRET_VARS = ("WECHAT_TOKEN", "WECHAT_AES_KEY", "WECHAT_APP_ID", "WECHAT_APP_SECRET", "SECRET_KEY")
 
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~7x faster, same result
+
 
 class ConfigError(Exception):
     """A configuration mistake; the message names the offending key."""
@@ -250,7 +252,7 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
     env = dict(os.environ if environ is None else environ)
     config_path = Path(path or env.get("TONGXIN_CONFIG") or DEFAULT_CONFIG)
     try:
-        data = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(config_path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     except FileNotFoundError:
         raise ConfigError("TONGXIN_CONFIG", f"config file not found: {config_path}") from None
     except yaml.YAMLError as exc:
