@@ -63,3 +63,37 @@ def test_metrics_need_the_token_when_configured_even_from_localhost(settings, cl
         assert ok.status_code == 200 and "# TYPE" in ok.get_data(as_text=True)
     finally:
         app.extensions["tongxin"].close()
+
+
+def test_serve_with_gevent_patches_before_ssl_is_imported(tmp_path):
+    """gevent patches first: no "patched too late" warning, and the master keeps the pid it started with."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.conftest import ROOT
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}", "TONGXIN_VAR_DIR": str(tmp_path)}
+    args = [sys.executable, "bot.py", "serve", "--port", str(port), "--workers", "1", "--worker-class", "gevent"]
+    with open(tmp_path / "stderr.log", "w+") as err:
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            health = None
+            deadline = time.monotonic() + 90
+            while health is None and time.monotonic() < deadline and proc.poll() is None:
+                try:
+                    health = urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
+                except OSError:
+                    time.sleep(0.2)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+        err.seek(0)
+        stderr = err.read()
+    assert health == b'{"status":"ok"}\n', stderr
+    assert "Using worker: gevent" in stderr and f"Listening at: http://127.0.0.1:{port} ({proc.pid})" in stderr
+    assert "MonkeyPatchWarning" not in stderr and "Traceback" not in stderr, stderr
