@@ -65,30 +65,36 @@ def test_metrics_need_the_token_when_configured_even_from_localhost(settings, cl
         app.extensions["tongxin"].close()
 
 
+def get_health(port: int, proc, seconds: float = 90) -> bytes | None:
+    """/healthz of a starting server, polled until it answers, the process exits, or time runs out."""
+    import time
+    import urllib.request
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            return urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
+        except OSError:
+            time.sleep(0.2)
+    return None
+
+
 def test_serve_with_gevent_patches_before_ssl_is_imported(tmp_path):
     """gevent patches first: no "patched too late" warning, and the master keeps the pid it started with."""
     import socket
     import subprocess
     import sys
-    import time
-    import urllib.request
 
     from tests.conftest import ROOT
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}", "TONGXIN_VAR_DIR": str(tmp_path)}
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+           "TONGXIN_VAR_DIR": str(tmp_path)}
     args = [sys.executable, "bot.py", "serve", "--port", str(port), "--workers", "1", "--worker-class", "gevent"]
     with open(tmp_path / "stderr.log", "w+") as err:
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
         try:
-            health = None
-            deadline = time.monotonic() + 90
-            while health is None and time.monotonic() < deadline and proc.poll() is None:
-                try:
-                    health = urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
-                except OSError:
-                    time.sleep(0.2)
+            health = get_health(port, proc)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
