@@ -114,10 +114,13 @@ def cli() -> None:
 @pass_env
 def serve(env: Env, host: str, port: int, workers: int, threads: int, intake: str, worker_class: str) -> None:
     """Serve the webhook (and the sandbox simulator) with gunicorn."""
-    from core.server import prepare_worker_class, run_gunicorn
+    from core.server import prepare_worker_class, restart_patched_by_gevent, run_gunicorn
     if worker_class == "auto":
         worker_class = "gthread" if env.settings.database_url.startswith("sqlite") else "gevent"
     prepare_worker_class(worker_class)
+    if worker_class == "gevent":
+        restart_patched_by_gevent(["serve", "--host", host, "--port", str(port), "--workers", str(workers),
+                                   "--threads", str(threads), "--intake", intake, "--worker-class", "gevent"])
     settings = env.settings
     if settings.sandbox:
         click.echo(f"WARNING: sandbox mode (no WeChat credentials): token '{settings.wechat.token}', "

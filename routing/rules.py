@@ -26,6 +26,8 @@ _TOP_KEYS = {"version", "thresholds", "negation", "evidence", "training", "split
              "tie_rules", "branches", "out_of_scope", "stopwords", "focus"}
 _THRESHOLDS = ("min_score", "min_margin", "max_ratio", "saturation", "phrase_gap")
 
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~7x faster, same result
+
 
 class RulesError(ValueError):
     """The rules file is unreadable or invalid; the message names the key."""
@@ -307,7 +309,7 @@ def load_rules(path: str | Path) -> Rules:
     except OSError as exc:
         raise RulesError("", f"cannot read {path}: {exc.strerror or exc}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise RulesError("", f"{path} is not valid YAML: {exc}") from None
     if not isinstance(data, dict):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from models.org import Person
 from models.pairing import Activity, ActivityPhoto
+from handlers import texts
 from models.report import MonthlyReport
 from services import activities
 
@@ -75,7 +76,7 @@ def test_bad_line_in_wechat_answers_precisely_and_records_nothing(wechat, demo, 
     assert "【日期】2026-12-25 晚于今天7天以上" in reply
     reply = wechat.send("义诊 2026-12-05 白沙村卫生室 接诊一百二", user=PUBLIC)
     assert "【接诊】后应为数字" in reply and "一百二" in reply
-    assert "没有待确认" in wechat.send("确认", user=PUBLIC) or recorded(session_factory) == []
+    assert wechat.send("确认", user=PUBLIC) == texts.REPORT_NO_DRAFT  # no draft was left to confirm
     assert recorded(session_factory) == []
 
 

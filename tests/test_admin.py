@@ -159,6 +159,7 @@ def test_logout_needs_login_again(console):
     assert client.get("/admin/ledger").status_code == 302
 
 
+@pytest.mark.pg
 def test_office_urges_missing_branches_once_a_day_and_sees_the_reminder_log(console, settings, session_factory):
     from zoneinfo import ZoneInfo
 

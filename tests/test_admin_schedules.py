@@ -98,6 +98,7 @@ def test_a_consortium_schedule_shows_only_in_that_consortium(scoped):
     assert "清河专项督查" not in text(login(app, "lx"), "/admin/schedules")
 
 
+@pytest.mark.pg
 def test_office_adds_an_event_that_reminds_only_its_consortium(scoped, clock):
     app, settings, factory = scoped
     client = login(app, "qh")

@@ -20,8 +20,8 @@ def test_database_outage_loses_nothing(tmp_path, pg_url, clock):
     parts = urlsplit(pg_url)
     proxy = TcpProxy(parts.hostname, parts.port or 5432)
     via_proxy = urlunsplit(parts._replace(netloc=f"{parts.username}@127.0.0.1:{proxy.port}"))
-    from tests.conftest import _reset_pg
-    _reset_pg(pg_url)
+    from tests.conftest import clean_pg
+    clean_pg(pg_url)
     settings = make_settings(tmp_path, via_proxy)
     app = create_app(settings, clock=clock)
     state = app.extensions["tongxin"]

@@ -92,6 +92,7 @@ def row(session_factory, outbox_id) -> tuple[OutboxMessage, list[DeliveryAttempt
         return s.get(OutboxMessage, outbox_id), list(attempts)
 
 
+@pytest.mark.pg
 def test_custom_message_inside_the_window_is_sent_once(wechat, api, deliver, session_factory, clock):
     wechat.send("帮助", user="o-user")  # the user wrote: the 48-hour window is open
     oid = queue(session_factory, clock)
@@ -149,6 +150,7 @@ FAULTS = {"-1": lambda api, path: api.fail_next(path, -1), "45009": lambda api, 
           "timeout": lambda api, path: api.delay_next(path, 1.3)}  # the client waits 1 s
 
 
+@pytest.mark.pg
 def test_transient_errors_back_off_with_jitter_then_deliver(api, deliver, session_factory, clock):
     ids = {}
     for fault, inject in FAULTS.items():
@@ -232,6 +234,7 @@ def test_undelivered_task_notice_tells_the_secretary(wechat, demo, api, deliver,
     assert api.sent_messages()[-1]["json"]["touser"] == EYE
 
 
+@pytest.mark.pg
 def test_worker_killed_mid_batch_is_retried_after_the_lease(api, deliver, session_factory, clock, conf):
     ids = [queue(session_factory, clock, to=f"o-{i}") for i in range(3)]
     with session_factory() as s:  # a worker claims, then dies before sending
@@ -248,11 +251,9 @@ def test_worker_killed_mid_batch_is_retried_after_the_lease(api, deliver, sessio
 
 
 def test_two_workers_on_postgresql_claim_each_row_once(tmp_path, api, pg_url):
-    from tests.conftest import _reset_pg
-    _reset_pg(pg_url)
+    from tests.conftest import clean_pg
+    clean_pg(pg_url)
     settings = delivery_settings(tmp_path, pg_url, api.base_url, batch_size=20)
-    from models.db import create_schema
-    create_schema(make_engine(pg_url))
     conf, engines = settings.delivery, [make_engine(pg_url) for _ in range(2)]
     factories = [make_session_factory(e) for e in engines]
     from core.clock import utcnow
@@ -303,12 +304,8 @@ def token_env(tmp_path, api, url):
 
 
 def test_token_is_shared_between_two_processes_via_postgresql(api, pg_url, tmp_path):
-    from models.db import create_schema
-    from tests.conftest import _reset_pg
-    _reset_pg(pg_url)
-    engine = make_engine(pg_url)
-    create_schema(engine)
-    engine.dispose()
+    from tests.conftest import clean_pg
+    clean_pg(pg_url)
     assert_one_token_for_two_processes(api, token_env(tmp_path, api, pg_url))
 
 
@@ -344,6 +341,7 @@ def test_token_is_refreshed_early_under_the_lock(api, session_factory):
     assert other.refresh(fetch, "tok-2") == "tok-3" and fetches == [False, False, False]
 
 
+@pytest.mark.pg
 def test_cli_worker_once_and_failed_list(wechat, api, session_factory, clock, settings, monkeypatch, capsys):
     from bot import main
     for key, value in {"DATABASE_URL": settings.database_url, "TONGXIN_VAR_DIR": str(settings.var_dir),
@@ -399,6 +397,7 @@ def test_sqlite_allows_one_worker_at_a_time(tmp_path, monkeypatch, capsys):
     assert "another worker" in capsys.readouterr().err
 
 
+@pytest.mark.pg
 def test_lease_expired_at_the_attempt_limit_fails(api, session_factory, clock, conf):
     from services.delivery import recover_expired
     oid = queue(session_factory, clock)

@@ -52,6 +52,7 @@ def add_deputy(session_factory, clock) -> None:
         s.commit()
 
 
+@pytest.mark.pg
 def test_unaccepted_task_reminds_secretary_then_deputies_then_office(wechat, demo, clock, settings,
                                                                      session_factory):
     add_deputy(session_factory, clock)
@@ -109,6 +110,7 @@ def test_unrated_resolution_gets_one_reminder_after_three_days(wechat, demo, clo
     assert f"{number} 已办结 3 天" in texts_to(session_factory, MEMBER)[-1]
 
 
+@pytest.mark.pg
 def test_escalation_fired_by_hand_twice_queues_once(wechat, demo, clock, settings, tmp_path):
     from bot import cli
     submit(wechat, clock, at(2026, 11, 23, 9, 0))

@@ -1,4 +1,4 @@
-"""The fake WeChat API server, driven over real HTTP by wechatpy's own client."""
+"""The fake WeChat API server, driven over real HTTP by Tongxin's own client (core/wechat_client.py)."""
 
 import subprocess
 import sys
@@ -8,43 +8,14 @@ from pathlib import Path
 
 import pytest
 import requests
-from wechatpy import WeChatClient
-from wechatpy.exceptions import APILimitedException, WeChatClientException
 
+from core.config import load_settings
+from core.token_store import MemoryTokenStore
+from core.wechat_client import WeChatApi, WeChatApiError, make_wechat_client
 from tests.support import fake_wechat_api
 from tests.support.fake_wechat_api import FakeWeChatAPI
 
 APPID, SECRET = "wx-fake-appid", "fake-secret"
-
-
-class FakeServerClient(WeChatClient):
-    """wechatpy's client aimed at the fake server, fetching tokens via stable_token.
-
-    wechatpy 2.0.0a26 builds the token URL by hand (api.weixin.qq.com) in
-    ``fetch_access_token`` and ``_fetch_access_token`` only does GET, so the
-    override posts JSON itself and stores the token as ``_fetch_access_token`` does.
-    """
-
-    def __init__(self, base_url: str, **kwargs):
-        super().__init__(APPID, SECRET, timeout=kwargs.pop("timeout", 5), **kwargs)
-        self.API_BASE_URL = base_url
-
-    def fetch_access_token(self, force_refresh: bool = False) -> dict:
-        res = self._http.post(
-            f"{self.API_BASE_URL}stable_token",
-            json={"grant_type": "client_credential", "appid": self.appid,
-                  "secret": self.secret, "force_refresh": force_refresh},
-            timeout=self.timeout,
-        )
-        try:
-            res.raise_for_status()
-        except requests.RequestException as exc:
-            raise WeChatClientException(None, None, client=self, request=exc.request,
-                                        response=exc.response) from exc
-        result = self._handle_result(res)
-        self.session.set(self.access_token_key, result["access_token"], result["expires_in"])
-        self.expires_at = int(time.time()) + result["expires_in"]
-        return result
 
 
 @pytest.fixture
@@ -54,8 +25,23 @@ def api():
 
 
 @pytest.fixture
-def client(api):
-    return FakeServerClient(api.base_url, auto_retry=False)
+def connect(api, tmp_path):
+    """A fresh client of the app (own token store) aimed at the fake server."""
+    def make(secret: str = SECRET, timeout: float = 5.0) -> WeChatApi:
+        settings = load_settings(environ={"TONGXIN_VAR_DIR": str(tmp_path), "WECHAT_APP_ID": APPID,
+                                          "WECHAT_APP_SECRET": secret, "WECHAT_API_BASE": api.base_url})
+        return make_wechat_client(settings, MemoryTokenStore(APPID), timeout=timeout)
+    return make
+
+
+@pytest.fixture
+def client(connect) -> WeChatApi:
+    return connect()
+
+
+def stable_token(api, force_refresh: bool = False) -> str:
+    body = {"grant_type": "client_credential", "appid": APPID, "secret": SECRET, "force_refresh": force_refresh}
+    return requests.post(f"{api.base_url}stable_token", json=body, timeout=5).json()["access_token"]
 
 
 def test_base_url_and_free_port(api):
@@ -64,7 +50,7 @@ def test_base_url_and_free_port(api):
 
 
 def test_custom_send_is_recorded(api, client):
-    assert client.message.send_text("o-alice", "你好") == {"errcode": 0, "errmsg": "ok"}
+    assert client.send_text("o-alice", "你好") == {"errcode": 0, "errmsg": "ok"}
     [sent] = api.sent_messages()
     assert sent["path"] == "message/custom/send"
     assert sent["json"] == {"touser": "o-alice", "msgtype": "text", "text": {"content": "你好"}}
@@ -75,72 +61,66 @@ def test_custom_send_is_recorded(api, client):
 
 def test_template_send_returns_msgid(api, client):
     data = {"thing1": {"value": "B超机报修"}}
-    first = client.message.send_template("o-bob", "TPL-1", data, url="https://example.org")
-    second = client.message.send_template("o-bob", "TPL-1", data)
+    first = client.send_template("o-bob", "TPL-1", data, url="https://example.org")
+    second = client.send_template("o-bob", "TPL-1", data)
     assert first["errcode"] == 0 and second["msgid"] == first["msgid"] + 1
     assert api.sent_messages()[0]["json"]["template_id"] == "TPL-1"
+    assert api.sent_messages()[0]["json"]["url"] == "https://example.org"
 
 
-def test_injected_45015_surfaces_as_client_exception(api, client):
+def test_injected_45015_surfaces_as_an_api_error(api, client):
     api.fail_next("message/custom/send", 45015)
-    with pytest.raises(WeChatClientException) as err:
-        client.message.send_text("o-alice", "hi")
-    assert err.value.errcode == 45015
+    with pytest.raises(WeChatApiError) as err:
+        client.send_text("o-alice", "hi")
+    assert (err.value.errcode, err.value.http_status) == (45015, None)
     assert api.sent_messages() == []
-    client.message.send_text("o-alice", "hi")  # only the next call failed
+    client.send_text("o-alice", "hi")  # only the next call failed
     assert len(api.sent_messages()) == 1
 
 
-def test_injected_45009_is_api_limited(api, client):
+def test_injected_45009_fails_as_many_times_as_asked(api, client):
     api.fail_next("message/template/send", 45009, times=2)
     for _ in range(2):
-        with pytest.raises(APILimitedException):
-            client.message.send_template("o-a", "TPL", {})
-    assert client.message.send_template("o-a", "TPL", {})["errcode"] == 0
+        with pytest.raises(WeChatApiError) as err:
+            client.send_template("o-a", "TPL", {})
+        assert err.value.errcode == 45009
+    assert client.send_template("o-a", "TPL", {})["errcode"] == 0
 
 
-def test_injected_http_500_surfaces_as_exception(api, client):
+def test_injected_http_500_surfaces_with_its_status(api, client):
     api.fail_next_http("message/custom/send", status=500)
-    with pytest.raises(WeChatClientException) as err:
-        client.message.send_text("o-alice", "hi")
-    assert err.value.response.status_code == 500
+    with pytest.raises(WeChatApiError) as err:
+        client.send_text("o-alice", "hi")
+    assert (err.value.errcode, err.value.http_status) == (None, 500)
     assert api.calls_to("message/custom/send")[0]["status"] == 500
 
 
 def test_rule_fails_every_send_to_one_openid(api, client):
     api.set_rule("o-gone", 43004)
     for _ in range(2):
-        with pytest.raises(WeChatClientException) as err:
-            client.message.send_template("o-gone", "TPL", {})
+        with pytest.raises(WeChatApiError) as err:
+            client.send_template("o-gone", "TPL", {})
         assert err.value.errcode == 43004
-    client.message.send_text("o-here", "hi")
+    client.send_text("o-here", "hi")
     assert [m["json"]["touser"] for m in api.sent_messages()] == ["o-here"]
 
 
-def test_invalidated_token_yields_40001(api, client):
-    client.message.send_text("o-a", "1")
-    api.invalidate_tokens()
-    with pytest.raises(WeChatClientException) as err:
-        client.message.send_text("o-a", "2")
-    assert err.value.errcode == 40001
-
-
-def test_expired_token_yields_42001(api, client):
-    client.message.send_text("o-a", "1")
-    api.expire_tokens()
-    with pytest.raises(WeChatClientException) as err:
-        client.menu.get()
-    assert err.value.errcode == 42001
-
-
-def test_auto_retry_recovers_from_revoked_token(api):
-    retrying = FakeServerClient(api.base_url, auto_retry=True)
-    retrying.message.send_text("o-a", "1")
-    api.invalidate_tokens()
-    retrying.message.send_text("o-a", "2")
+@pytest.mark.parametrize("spoil, code", [("invalidate_tokens", 40001), ("expire_tokens", 42001)])
+def test_spoiled_token_is_refused_then_refreshed_once(api, client, spoil, code):
+    client.send_text("o-a", "1")
+    getattr(api, spoil)()
+    client.send_text("o-a", "2")  # the client refreshes the token and retries once
     codes = [c["response"].get("errcode") for c in api.calls_to("message/custom/send")]
-    assert codes == [0, 40001, 0]
+    assert codes == [0, code, 0]
     assert len(api.calls_to("stable_token")) == 2
+
+
+def test_a_token_refused_twice_is_not_retried_again(api, client):
+    api.fail_next("message/custom/send", 40001, times=None)
+    with pytest.raises(WeChatApiError) as err:
+        client.send_text("o-a", "hi")
+    assert err.value.errcode == 40001
+    assert len(api.calls_to("message/custom/send")) == 2
 
 
 def test_plain_token_supersedes_previous(api):
@@ -164,70 +144,68 @@ def test_token_overlap_keeps_previous_token_valid():
             assert answer["errcode"] == 46003  # menu missing, token fine
 
 
-def test_stable_token_is_stable_unless_forced(api, client):
-    first = client.fetch_access_token()["access_token"]
-    assert client.fetch_access_token()["access_token"] == first
-    forced = client.fetch_access_token(force_refresh=True)["access_token"]
-    assert forced != first
+def test_stable_token_is_stable_unless_forced(api):
+    first = stable_token(api)
+    assert stable_token(api) == first
+    assert stable_token(api, force_refresh=True) != first
 
 
-def test_wrong_secret_is_refused(api):
-    bad = FakeServerClient(api.base_url)
-    bad.secret = "wrong"
-    with pytest.raises(WeChatClientException) as err:
-        bad.message.send_text("o-a", "hi")
+def test_wrong_secret_is_refused(api, connect):
+    with pytest.raises(WeChatApiError) as err:
+        connect(secret="wrong").send_text("o-a", "hi")
     assert err.value.errcode == 40125
+    assert api.sent_messages() == []
 
 
 def test_menu_create_then_get(api, client):
-    assert client.menu.get() is None  # 46003, which wechatpy maps to None
+    assert client.get_menu() is None  # 46003: no menu yet
     menu = {"button": [{"type": "click", "name": "我的任务", "key": "MY_TASKS"}]}
-    client.menu.create(menu)
-    assert client.menu.get() == {"menu": menu}
+    client.create_menu(menu)
+    assert client.get_menu() == {"menu": menu}
 
 
-def test_delay_holds_the_answer(api, client):
-    client.fetch_access_token()
+def test_delay_holds_the_answer(api, client, connect):
+    assert client.access_token
     api.delay_next("message/custom/send", 0.3)
     started = time.monotonic()
-    client.message.send_text("o-a", "slow")
+    client.send_text("o-a", "slow")
     assert time.monotonic() - started >= 0.3
-    slow = FakeServerClient(api.base_url, timeout=0.1)
-    slow.fetch_access_token()
+    slow = connect(timeout=0.1)
+    assert slow.access_token
     api.delay_next("message/custom/send", 0.4)
-    with pytest.raises(requests.Timeout):
-        slow.message.send_text("o-a", "too slow")
+    with pytest.raises(WeChatApiError) as err:
+        slow.send_text("o-a", "too slow")
+    assert (err.value.errcode, err.value.http_status) == (None, None) and "Timeout" in err.value.message
 
 
-def test_drop_yields_connection_error(api, client):
-    client.fetch_access_token()
+def test_drop_yields_a_network_error(api, client):
+    assert client.access_token
     api.drop_next("message/custom/send")
-    with pytest.raises(requests.ConnectionError):
-        client.message.send_text("o-a", "lost")
+    with pytest.raises(WeChatApiError) as err:
+        client.send_text("o-a", "lost")
+    assert (err.value.errcode, err.value.http_status) == (None, None) and "ConnectionError" in err.value.message
     assert api.calls_to("message/custom/send")[0]["dropped"] is True
     assert api.sent_messages() == []
 
 
-def test_reset_forgets_calls_tokens_and_faults(api, client):
-    client.message.send_text("o-a", "1")
+def test_reset_forgets_calls_tokens_and_faults(api, client, connect):
+    client.send_text("o-a", "1")
     api.fail_next("message/custom/send", -1, times=None)
     api.reset()
     assert api.calls == []
-    fresh = FakeServerClient(api.base_url, auto_retry=False)
-    fresh.message.send_text("o-a", "2")
+    connect().send_text("o-a", "2")
     assert len(api.sent_messages()) == 1
 
 
 def test_concurrent_sends_are_all_recorded(api, client):
-    client.fetch_access_token()
-    threads = [threading.Thread(target=client.message.send_text, args=(f"o-{i}", "x"))
-               for i in range(20)]
+    assert client.access_token
+    threads = [threading.Thread(target=client.send_text, args=(f"o-{i}", "x")) for i in range(20)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert sorted(m["json"]["touser"] for m in api.sent_messages()) == sorted(
-        f"o-{i}" for i in range(20))
+    assert sorted(m["json"]["touser"] for m in api.sent_messages()) == sorted(f"o-{i}" for i in range(20))
+    assert len(api.calls_to("stable_token")) == 1  # one token shared by every thread
 
 
 def test_main_serves_until_stopped(capsys):

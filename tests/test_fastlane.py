@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, text
 
 from handlers.fastlane import GroupWriter
-from models.db import create_schema, make_engine
+from models.db import make_engine
 from models.message import InboundMessage
 from services.intake import PgStore
 
@@ -85,10 +85,9 @@ def test_a_bad_row_fails_only_its_own_request():
 
 @pytest.fixture
 def pg_engine(pg_url):
-    from tests.conftest import _reset_pg
-    _reset_pg(pg_url)
+    from tests.conftest import clean_pg
+    clean_pg(pg_url)
     engine = make_engine(pg_url)
-    create_schema(engine)
     yield engine
     engine.dispose()
 

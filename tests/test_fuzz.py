@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 
+import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 from sqlalchemy import func, select
 
@@ -47,6 +48,7 @@ def test_ten_thousand_hostile_requests(tmp_path, sqlite_url, clock):
 @hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=st.binary(max_size=2000) | st.text(max_size=2000).map(lambda t: t.encode("utf-8", "surrogatepass")),
        encrypt=st.booleans())
+@pytest.mark.pg
 def test_any_body_with_valid_signature_never_5xx(app, settings, body, encrypt):
     ts, nonce = str(int(time.time())), "fz"
     query = {"timestamp": ts, "nonce": nonce, "signature": sign(settings.wechat.token, ts, nonce)}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from models.message import InboundMessage
@@ -71,6 +72,7 @@ def test_new_secretary_demotes_previous_to_deputy(app, settings, clock, wechat):
     assert person(app, "old").is_deputy and not person(app, "new").is_deputy
 
 
+@pytest.mark.pg
 def test_unbound_request_is_kept_and_submitted_after_binding(app, settings, clock, wechat, session_factory):
     reply = wechat.send("我们卫生院的B超机坏了，开不了机", user="stranger")
     assert "尚未绑定" in reply

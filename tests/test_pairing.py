@@ -102,6 +102,7 @@ def _fire(session_factory, settings, at_):
     return queued
 
 
+@pytest.mark.pg
 def test_november_reminder_goes_to_incomplete_pairs_once(wechat, demo, clock, settings, session_factory):
     clock.now = at(2026, 10, 20, 10, 0)
     for line in ("义诊 10-10 柳河村卫生室", "业务交流 10-11 柳河村卫生室", "联合党日 10-12 柳河村卫生室",

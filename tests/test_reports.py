@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 
 from models.org import Person
@@ -85,6 +86,7 @@ def test_unreadable_report_gets_the_format_and_other_text_is_not_swallowed(wecha
     assert "没有从您的消息中识别出月报数字" not in wechat.send("我们本月情况还行", user=EYE)
 
 
+@pytest.mark.pg
 def test_missing_list_and_urge_at_most_once_a_day(wechat, demo, clock, session_factory):
     clock.now = at(2026, 12, 28, 10, 0)
     wechat.send("月报 " + CONTENT, user=EYE)

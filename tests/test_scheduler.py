@@ -108,6 +108,7 @@ def test_whole_year_time_machine(settings, demo, session_factory):
     assert len(reminders_sent(session_factory)) == total
 
 
+@pytest.mark.pg
 def test_joint_meeting_goes_to_paired_branches_and_units_two_weeks_ahead(settings, demo, session_factory):
     steps = [s for s in fire_times(settings, at(2026, 12, 1), at(2026, 12, 31)) if s[1] == "joint_meeting"]
     assert [f.date() for f, _ in steps] == [date(2026, 12, 11)]  # 25th (Fri) minus 14 days
@@ -130,6 +131,7 @@ def test_rest_day_25th_moves_to_previous_working_day(plain_settings):
     assert trigger.get_next_fire_time(None, at(2026, 12, 1)) == at(2026, 12, 25, 9)   # a Friday: kept
 
 
+@pytest.mark.pg
 def test_same_reminder_fired_twice_sends_once(settings, demo, session_factory, tmp_path):
     from bot import cli
     env = {"DATABASE_URL": settings.database_url, "TONGXIN_VAR_DIR": str(tmp_path)}
@@ -144,6 +146,7 @@ def test_same_reminder_fired_twice_sends_once(settings, demo, session_factory, t
     assert row["next"] == ["2026-11-25T09:00:00+08:00", "2026-12-25T09:00:00+08:00", "2027-01-25T09:00:00+08:00"]
 
 
+@pytest.mark.pg
 def test_two_scheduler_instances_send_once(settings, demo, session_factory):
     """A deploy overlap: two processes (own engines) fire the same occurrence at once; one leader at a time."""
     factories = [make_session_factory(make_engine(settings.database_url)) for _ in range(2)]
@@ -179,6 +182,7 @@ def test_two_scheduler_instances_send_once(settings, demo, session_factory):
         factory.kw["bind"].dispose()
 
 
+@pytest.mark.pg
 def test_catch_up_fires_within_window_and_logs_beyond(settings, demo, session_factory, caplog):
     clock = Clock(at(2026, 12, 25, 20, 0))  # down since the morning: 09:00 was missed by 11 h
     first = Runner(settings, session_factory, clock=clock, holder="late")

@@ -1,8 +1,6 @@
 """Settings: config mistakes name the key; secrets only from the environment."""
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -72,14 +70,15 @@ def test_bad_aes_key_length_is_named(tmp_path):
     assert err.value.key == "WECHAT_AES_KEY"
 
 
-def test_cli_prints_one_line_not_a_traceback(tmp_path):
+def test_cli_prints_one_line_not_a_traceback(tmp_path, monkeypatch, capsys):
+    import bot
     path = write_config(tmp_path, lambda d: branches(d)[7].update(code="eye_ent"))
-    proc = subprocess.run([sys.executable, "bot.py", "branches", "list", "--json"], cwd=ROOT, capture_output=True,
-                          text=True, env={"TONGXIN_CONFIG": str(path), "PATH": "/usr/bin:/bin",
-                                          "TONGXIN_VAR_DIR": str(tmp_path)})
-    assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines()[-1] == 'ConfigError: consortia[0].branches[7].code: duplicate "eye_ent"'
-    assert "Traceback" not in proc.stderr
+    monkeypatch.setenv("TONGXIN_CONFIG", str(path))
+    monkeypatch.setenv("TONGXIN_VAR_DIR", str(tmp_path))
+    assert bot.main(["branches", "list", "--json"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1] == 'ConfigError: consortia[0].branches[7].code: duplicate "eye_ent"'
+    assert "Traceback" not in err
 
 
 def test_metrics_token_comes_from_the_environment(tmp_path):
@@ -88,12 +87,12 @@ def test_metrics_token_comes_from_the_environment(tmp_path):
     assert load_settings(path, environ={"METRICS_TOKEN": "t0k"}).metrics_token == "t0k"
 
 
-def test_a_mistake_in_any_section_stops_start_up(tmp_path):
+def test_a_mistake_in_any_section_stops_start_up(tmp_path, monkeypatch, capsys):
     """Sections read only by one feature (reports) are checked at start, not at the first 月报."""
+    import bot
     path = write_config(tmp_path, lambda d: d.setdefault("reports", {}).update(deadline=31))
-    proc = subprocess.run([sys.executable, "bot.py", "branches", "list", "--json"], cwd=ROOT, capture_output=True,
-                          text=True, env={"TONGXIN_CONFIG": str(path), "PATH": "/usr/bin:/bin",
-                                          "TONGXIN_VAR_DIR": str(tmp_path)})
-    assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines()[-1] == \
+    monkeypatch.setenv("TONGXIN_CONFIG", str(path))
+    monkeypatch.setenv("TONGXIN_VAR_DIR", str(tmp_path))
+    assert bot.main(["branches", "list", "--json"]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == \
         'ConfigError: reports.deadline: expected 1..28 or "last_workday", got 31'

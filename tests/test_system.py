@@ -26,7 +26,7 @@ from models.db import make_engine, make_session_factory
 from models.message import InboundMessage
 from models.outbox import OutboxMessage
 from models.task import Task
-from tests.conftest import ROOT, _reset_pg
+from tests.conftest import ROOT, clean_pg
 from tests.support.fake_wechat_api import FakeWeChatAPI
 
 TOKEN = "system-test-token"
@@ -73,7 +73,7 @@ def _wait(predicate, seconds: float = 120.0) -> bool:
 
 
 def test_two_of_everything_under_load(tmp_path, pg_url):
-    _reset_pg(pg_url)
+    clean_pg(pg_url)
     api = FakeWeChatAPI().start()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATABASE_URL": pg_url, "TONGXIN_VAR_DIR": str(tmp_path),
            "TONGXIN_CONFIG": _config(tmp_path), "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": "wxsystemtest",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import threading
 
+import pytest
 from sqlalchemy import select
 
 from models.outbox import OutboxMessage
@@ -30,6 +31,7 @@ def submit(wechat, text, user=MEMBER) -> str:
     return NUMBER.search(reply).group(0)
 
 
+@pytest.mark.pg
 def test_full_conversation(wechat, demo, session_factory):
     reply = wechat.send("我们想请县医院眼科专家来村里做一次白内障筛查", user=MEMBER)
     number = NUMBER.search(reply).group(0)
@@ -158,6 +160,7 @@ def test_menu_click_equals_command(wechat, demo):
     assert wechat.click("MY_REQUESTS", user=MEMBER) == wechat.send("我的诉求", user=MEMBER)
 
 
+@pytest.mark.pg
 def test_concurrent_accept_exactly_one_wins(app, wechat, demo, session_factory):
     number = submit(wechat, "想请眼科来做近视筛查")
     from models.org import Person

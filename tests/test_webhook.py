@@ -87,6 +87,7 @@ def test_non_utf8_body_is_400(app, wechat):
     assert resp.status_code == 400
 
 
+@pytest.mark.pg
 def test_retry_gets_same_reply_and_is_stored_once(app, wechat):
     xml = wechat.xml("u-retry", "text", Content="帮助", MsgId=987654321)
     first = wechat.post_xml(xml)
@@ -97,6 +98,7 @@ def test_retry_gets_same_reply_and_is_stored_once(app, wechat):
     assert stored(app) == 1
 
 
+@pytest.mark.pg
 def test_event_retry_is_deduped_on_sender_time_event_key(app, wechat):
     xml = wechat.xml("u-ev", "event", create_time=1700000000, Event="CLICK", EventKey="HELP")
     assert wechat.post_xml(xml).content == wechat.post_xml(xml).content
@@ -153,6 +155,7 @@ def test_aes_garbage_ciphertext_is_400(tmp_path, sqlite_url, clock):
     assert stored(app) == 0
 
 
+@pytest.mark.pg
 def test_all_message_types_are_stored(app, wechat, session_factory):
     wechat.send("你好", user="u-all")
     wechat.voice("我想反映问题", user="u-all")
@@ -183,6 +186,7 @@ def test_all_message_types_are_stored(app, wechat, session_factory):
     assert len(rows) == 13
 
 
+@pytest.mark.pg
 def test_handler_exception_gives_polite_text_and_keeps_message(app, wechat, monkeypatch):
     from handlers import common
     def boom(ctx):

@@ -29,6 +29,7 @@ from core.config.wechat import WeChatConf, wechat_from_env
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DEFAULT_CONFIG = BASE_DIR / "config.yaml"
 SECRET_VARS = ("WECHAT_TOKEN", "WECHAT_AES_KEY", "WECHAT_APP_ID", "WECHAT_APP_SECRET", "SECRET_KEY")
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~7x faster, same result
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def _resolve(path_text: str, config_dir: Path) -> Path:
 
 def _read_yaml(config_path: Path) -> dict:
     try:
-        data = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(config_path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     except FileNotFoundError:
         raise ConfigError("TONGXIN_CONFIG", f"config file not found: {config_path}") from None
     except yaml.YAMLError as exc:
