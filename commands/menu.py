@@ -17,7 +17,7 @@ def register(cli: click.Group, pass_env, emit) -> None:
         settings = env.settings
         menu = build_menu(settings)
         if settings.sandbox:
-            click.echo("sandbox mode (no WECHAT_APP_ID/WECHAT_APP_SECRET): menu printed, not sent", err=True)
+            click.echo("sandbox mode (no WeChat credential set): menu printed, not sent", err=True)
             emit({"sandbox": True, "pushed": False, "menu": menu})
             return
         from core.token_store import make_token_store

@@ -22,7 +22,16 @@ WECHAT_API_DEFAULT = "https://api.weixin.qq.com/cgi-bin/"
 UNIT_KINDS = ("township", "community", "village")
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 UNIT_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$")
-SECRET_VARS = ("WECHAT_TOKEN", "WECHAT_AES_KEY", "WECHAT_APP_ID", "WECHAT_APP_SECRET", "SECRET_KEY")
+WECHAT_CREDENTIALS = ("WECHAT_TOKEN", "WECHAT_AES_KEY", "WECHAT_APP_ID", "WECHAT_APP_SECRET")
+SECRET_VARS = (*WECHAT_CREDENTIALS, "SECRET_KEY")
+
+
+def is_sandbox(env: Mapping[str, str]) -> bool:
+    """Sandbox mode, the one definition: no WeChat credential of any kind in the environment.
+
+    Only then may the app run without SECRET_KEY, use the public token `tongxin-dev`
+    and serve the simulator; outbound messages are stored, not sent."""
+    return not any(env.get(name) for name in WECHAT_CREDENTIALS)
 
 
 class ConfigError(Exception):
@@ -77,11 +86,7 @@ class WeChatConf:
     app_id: str
     app_secret: str | None
     api_base: str
-
-    @property
-    def sandbox(self) -> bool:
-        """No real credentials: outbound messages are stored, not sent."""
-        return not (self.app_id and self.app_secret) or self.app_id == "sandbox"
+    sandbox: bool = False  # is_sandbox(environment): no WeChat credential of any kind
 
 
 @dataclass(frozen=True)
@@ -236,12 +241,31 @@ def _wechat_from_env(env: Mapping[str, str], production: bool) -> WeChatConf:
     aes_key = env.get("WECHAT_AES_KEY") or None
     if aes_key is not None and len(aes_key) != 43:
         raise ConfigError("WECHAT_AES_KEY", f"expected 43 characters (EncodingAESKey), got {len(aes_key)}")
+    sandbox = is_sandbox(env)
+    for name in () if sandbox else ("SECRET_KEY", "WECHAT_TOKEN"):
+        if not env.get(name):
+            raise ConfigError(name, f"required when any WeChat credential is set ({', '.join(WECHAT_CREDENTIALS)}); "
+                                    "only sandbox mode runs without it")
     api_base = env.get("WECHAT_API_BASE") or WECHAT_API_DEFAULT
     if not api_base.endswith("/"):
         api_base += "/"
     return WeChatConf(token=env.get("WECHAT_TOKEN") or SANDBOX_TOKEN, aes_key=aes_key,
                       app_id=env.get("WECHAT_APP_ID") or "sandbox",
-                      app_secret=env.get("WECHAT_APP_SECRET") or None, api_base=api_base)
+                      app_secret=env.get("WECHAT_APP_SECRET") or None, api_base=api_base, sandbox=sandbox)
+
+
+def _secret_key(env: Mapping[str, str], sandbox: bool, var_dir: Path) -> str:
+    """SECRET_KEY from the environment; only sandbox mode may fall back to a random key kept in var/."""
+    if env.get("SECRET_KEY") or not sandbox:  # outside sandbox _wechat_from_env required it
+        return env["SECRET_KEY"]
+    from core.secret_key import sandbox_secret_key
+    try:
+        key = sandbox_secret_key(var_dir)
+    except OSError as exc:
+        raise ConfigError("TONGXIN_VAR_DIR", f"cannot keep the sandbox session key in {var_dir}: {exc.strerror}") from None
+    if key is None:
+        raise ConfigError("SECRET_KEY", f"{var_dir / 'secret_key'} holds no usable key; delete it or set SECRET_KEY")
+    return key
 
 
 def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | None = None,
@@ -282,11 +306,11 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
     if not 1 <= ttl <= 365:
         raise ConfigError("invites.ttl_days", f"expected 1..365, got {ttl}")
     database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'tongxin.db'}"
+    wechat = _wechat_from_env(env, production)
     return Settings(
         env=env_name, timezone=tz, database_url=database_url,
         redis_url=env.get("REDIS_URL") or None,
-        secret_key=env.get("SECRET_KEY") or "tongxin-dev-secret-key",
-        wechat=_wechat_from_env(env, production),
+        secret_key=_secret_key(env, wechat.sandbox, var_dir), wechat=wechat,
         webhook=WebhookConf(max_body_bytes=max_body, timestamp_window=window),
         routing=RoutingConf(rules_path=rules_path,
                             user_dict_path=_resolve(user_dict, config_dir) if user_dict else None),
