@@ -166,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="tongxin-bench-"))
     env = {**os.environ, "DATABASE_URL": url, "TONGXIN_CONFIG": str(write_config(tmp)),
            "TONGXIN_VAR_DIR": str(tmp), "WECHAT_APP_ID": APPID, "WECHAT_APP_SECRET": SECRET,
-           "WECHAT_API_BASE": fake.base_url}
+           "WECHAT_API_BASE": fake.base_url, "WECHAT_TOKEN": "tongxin-bench",
+           "SECRET_KEY": "tongxin-bench-secret-key-0123456789"}
     env.pop("REDIS_URL", None)
     print(f"fake WeChat API {fake.base_url} ({'HTTP/1.0' if args.http10 else 'HTTP/1.1 keep-alive'}); "
           f"database {url}; {args.workers} workers; worker logs {tmp / 'workers.log'}", flush=True)

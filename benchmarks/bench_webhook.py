@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 PY = sys.executable
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 APP_ID = "wxbench0000000001"
+AES_TOKEN = "tongxin-bench"  # safe mode runs are not sandbox: a token of their own
 TEXTS = ["产科胎心监护仪不会用，想请县医院妇产科来培训", "我们的B超机坏了开不了机，麻烦后勤来修一下",
          "想请眼科专家来村里做一次白内障筛查", "高血压病人血压控制不好，想请内科会诊调整用药",
          "护士想到县医院进修伤口造口护理", "心肺复苏培训能不能安排一次", "卫生院电脑连不上网，系统打不开",
@@ -158,7 +159,8 @@ def base_env(tmp: Path, aes: bool, db_url: str | None) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "DATABASE_URL", "TONGXIN_"))}
     env.update(TONGXIN_VAR_DIR=str(tmp), PYTHONPATH=str(ROOT), LOG_LEVEL="WARNING")
     if aes:
-        env.update(WECHAT_AES_KEY=AES_KEY, WECHAT_APP_ID=APP_ID)
+        env.update(WECHAT_AES_KEY=AES_KEY, WECHAT_APP_ID=APP_ID, WECHAT_TOKEN=AES_TOKEN,
+                   SECRET_KEY="tongxin-bench-secret-key-0123456789")  # credentials set: not sandbox
     if db_url:
         env["DATABASE_URL"] = db_url
     return env
@@ -233,8 +235,9 @@ def main() -> None:
                     tmp = Path(tmp_name)
                     lua, reqs = tmp / "wechat.lua", tmp / "requests.txt"
                     lua.write_text(LUA)
-                    make_requests(reqs, 80000, aes, "tongxin-dev")
-                    make_requests(reqs.with_suffix(".warmup"), 20000, aes, "tongxin-dev", first_id=500_000)
+                    token = AES_TOKEN if aes else "tongxin-dev"
+                    make_requests(reqs, 80000, aes, token)
+                    make_requests(reqs.with_suffix(".warmup"), 20000, aes, token, first_id=500_000)
                     echoes: dict[str, dict] = {}
 
                     def echo_for(wclass: str) -> dict:

@@ -16,7 +16,7 @@ def register(cli: click.Group, pass_env, emit) -> None:
         settings = env.settings
         menu = settings.menu
         if settings.sandbox:
-            click.echo("sandbox mode (no WECHAT_APP_ID/WECHAT_APP_SECRET): menu printed, not sent", err=True)
+            click.echo("sandbox mode (no WeChat credential set): menu printed, not sent", err=True)
             emit({"sandbox": True, "pushed": False, "menu": menu})
             return
         from core.token_store import make_token_store

@@ -102,7 +102,7 @@ def register(cli: click.Group, pass_env, emit) -> None:
         conf = replace(conf, **{k: v for k, v in (("batch_size", batch), ("threads", threads),
                                                   ("lease_seconds", lease)) if v})
         if settings.sandbox:
-            click.echo("sandbox mode (no WECHAT_APP_ID/WECHAT_APP_SECRET): messages stay in the outbox "
+            click.echo("sandbox mode (no WeChat credential set): messages stay in the outbox "
                        "with status 'sandbox'; nothing to deliver", err=True)
             engine = make_engine(settings.database_url)
             create_schema(engine)

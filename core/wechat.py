@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -16,6 +17,14 @@ from xml.etree import ElementTree
 
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+
+
+ASCII_DIGITS = re.compile(r"[0-9]{1,19}")  # never int() alone: it takes "１７９", "+1", " 1", "1_0"
+NONCE = re.compile(r"[\x21-\x7e]{1,128}")  # printable ASCII, non-empty
+SIGNATURE = re.compile(r"[0-9a-fA-F]{40}")
+BIGINT_MAX = 2**63 - 1  # the BigInteger columns (msg_id, create_time)
+NUMERIC_FIELDS = ("CreateTime", "MsgId", "MsgID")  # the message and template-job ids WeChat sends as numbers
+FIELD_LIMITS = {"MsgType": 32, "Event": 64}  # column lengths of inbound_messages (openid: 64, checked below)
 
 
 class WebhookError(Exception):
@@ -33,16 +42,21 @@ def sign(*parts: str) -> str:
 
 
 def check_signature(expected_parts: tuple[str, ...], given: str | None) -> None:
-    if not given or not hmac.compare_digest(sign(*expected_parts), given):
+    if not given or not SIGNATURE.fullmatch(given) or not hmac.compare_digest(sign(*expected_parts), given.lower()):
         raise WebhookError(403, "bad signature")
 
 
+def check_nonce(nonce: str | None) -> str:
+    """The `nonce` query argument: present, printable ASCII, not empty."""
+    if not nonce or not NONCE.fullmatch(nonce):
+        raise WebhookError(403, "bad nonce")
+    return nonce
+
+
 def check_timestamp(timestamp: str | None, window: int, now: float | None = None) -> None:
-    try:
-        ts = int(timestamp or "")
-    except ValueError:
-        raise WebhookError(403, "bad timestamp") from None
-    if abs((now if now is not None else time.time()) - ts) > window:
+    if not timestamp or not ASCII_DIGITS.fullmatch(timestamp):
+        raise WebhookError(403, "bad timestamp")
+    if abs((now if now is not None else time.time()) - int(timestamp)) > window:
         raise WebhookError(403, "timestamp outside the replay window")
 
 
@@ -118,16 +132,25 @@ def _field(raw: dict, name: str) -> str | None:
     return value
 
 
+def _number(raw: dict, name: str) -> int:
+    """A numeric field: ASCII digits that fit a signed 64-bit column (0 when absent), else 400."""
+    value = _field(raw, name)
+    if value is None:
+        return 0
+    if not ASCII_DIGITS.fullmatch(value) or int(value) > BIGINT_MAX:
+        raise WebhookError(400, f"field {name} is not a number in range")
+    return int(value)
+
+
 def to_inbound(raw: dict) -> Inbound:
     openid = _field(raw, "FromUserName")
     msg_type = (_field(raw, "MsgType") or "").lower()
     if not openid or not msg_type or len(openid) > 64:
         raise WebhookError(400, "FromUserName or MsgType missing")
-    try:
-        create_time = int(_field(raw, "CreateTime") or 0)
-        msg_id = int(_field(raw, "MsgId") or 0) or None
-    except ValueError:
-        raise WebhookError(400, "CreateTime or MsgId not a number") from None
+    for name, limit in FIELD_LIMITS.items():
+        if len(_field(raw, name) or "") > limit:
+            raise WebhookError(400, f"field {name} longer than {limit}")
+    create_time, msg_id, _template_msg_id = (_number(raw, name) for name in NUMERIC_FIELDS)
     event = (_field(raw, "Event") or "").lower() or None if msg_type == "event" else None
     if msg_type == "voice":
         content = _field(raw, "Recognition")
@@ -136,7 +159,7 @@ def to_inbound(raw: dict) -> Inbound:
     else:
         content = None
     return Inbound(openid=openid, account=_field(raw, "ToUserName") or "", msg_type=msg_type,
-                   create_time=create_time, msg_id=msg_id, content=content, event=event,
+                   create_time=create_time, msg_id=msg_id or None, content=content, event=event,
                    event_key=_field(raw, "EventKey") if msg_type == "event" else None,
                    raw={k: v for k, v in raw.items() if isinstance(v, str)})
 

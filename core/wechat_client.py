@@ -14,7 +14,7 @@ import requests
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
-from core.config import Settings
+from core.config import ConfigError, Settings
 from core.token_store import TokenStore
 
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
@@ -113,8 +113,10 @@ class WeChatApi:
 
 
 def make_wechat_client(settings: Settings, token_store: TokenStore, *, timeout: float = 10.0) -> WeChatApi:
-    """The outbound client of a process; refuses sandbox settings (no credentials)."""
-    if settings.sandbox:
-        raise ValueError("sandbox mode: no WeChat credentials (WECHAT_APP_ID / WECHAT_APP_SECRET)")
+    """The outbound client of a process; ConfigError naming what is missing to call WeChat's API."""
+    wc = settings.wechat
+    for name, missing in (("WECHAT_APP_ID", wc.sandbox or wc.app_id == "sandbox"), ("WECHAT_APP_SECRET", not wc.app_secret)):
+        if missing:
+            raise ConfigError(name, "required to send messages through WeChat's API")
     return WeChatApi(_Client(settings.wechat.app_id, settings.wechat.app_secret or "",
                              settings.wechat.api_base, token_store, timeout))

@@ -44,7 +44,9 @@ def _bind_reply(ctx: Context, code: str) -> str:
     try:
         person = people.bind(ctx.session, ctx.member, code, now=ctx.now)
     except people.BindError as exc:
-        return texts.BIND_ERRORS[exc.reason].format(code=code.upper())
+        log.warning("bind refused (%s) for %s", exc.reason, ctx.member.openid,
+                    extra={"openid": ctx.member.openid, "reason": exc.reason})
+        return texts.BIND_ERRORS[exc.reason].format(code=code.upper(), **exc.info)
     template = texts.BIND_OK[person.role]
     reply = template.format(unit=person.unit.name if person.unit else "",
                             branch=person.branch.name if person.branch else "",

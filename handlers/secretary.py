@@ -24,7 +24,7 @@ def list_tasks(msg: Inbound, ctx: Context) -> str:
 @router.on(role("secretary", "office", "admin"), command("详情", number=True))
 @task_errors(example="详情", list_cmd="任务")
 def detail(msg: Inbound, ctx: Context) -> str:
-    task = tasks.get_task(ctx.session, ctx.args["number"], ctx.member.consortium_id)
+    task = tasks.visible_task(ctx.session, ctx.member, ctx.args["number"])
     return views.task_detail(task, tasks.history(ctx.session, task), ctx.settings.tz)
 
 

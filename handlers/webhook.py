@@ -17,7 +17,7 @@ from core.clock import utcnow
 from core.metrics import Metrics
 from core.spool import Spool
 from core.config import Settings
-from core.wechat import (Crypto, Inbound, WebhookError, check_signature, check_timestamp, parse_xml,
+from core.wechat import (Crypto, Inbound, WebhookError, check_nonce, check_signature, check_timestamp, parse_xml,
                          render_text_reply, to_inbound)
 from handlers import texts
 from handlers.router import Context, Router
@@ -133,8 +133,10 @@ def make_blueprint(state: WebhookState) -> Blueprint:
     settings = state.settings
 
     def _verify(args) -> None:
+        """timestamp (ASCII digits, in the window) and nonce (printable ASCII) before the signature over them."""
         check_timestamp(args.get("timestamp"), settings.webhook.timestamp_window)
-        check_signature((settings.wechat.token, args.get("timestamp", ""), args.get("nonce", "")), args.get("signature"))
+        nonce = check_nonce(args.get("nonce"))
+        check_signature((settings.wechat.token, args["timestamp"], nonce), args.get("signature"))
 
     @bp.get("/wechat")
     def handshake() -> Response:
@@ -169,7 +171,7 @@ def make_blueprint(state: WebhookState) -> Blueprint:
                 if state.crypto is None:
                     raise WebhookError(400, "safe mode message but WECHAT_AES_KEY is not set")
                 raw = parse_xml(state.crypto.decrypt(body, args.get("msg_signature"), args["timestamp"],
-                                                     args.get("nonce", "")))
+                                                     args["nonce"]))
             else:
                 raw = parse_xml(body)
             msg = to_inbound(raw)
@@ -183,7 +185,7 @@ def make_blueprint(state: WebhookState) -> Blueprint:
             return Response("success", mimetype="text/plain")
         xml = render_text_reply(msg.openid, msg.account, reply)
         if encrypted:
-            xml = state.crypto.encrypt(xml, args.get("nonce"))
+            xml = state.crypto.encrypt(xml, args["nonce"])
         return Response(xml, mimetype="application/xml")
 
     return bp

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, intpk, str32, str64, str128
@@ -112,3 +112,17 @@ class Invite(Base):
 
     def __repr__(self) -> str:
         return f"<Invite {self.code} {self.role}>"
+
+
+class BindFailure(Base):
+    """A wrong `绑定` code (unknown, expired, used or revoked): too many within an hour stop the guessing."""
+    __tablename__ = "bind_failures"
+    __table_args__ = (Index("ix_bind_failures_openid_at", "openid", "created_at"),)
+    id: Mapped[intpk]
+    openid: Mapped[str64]
+    code: Mapped[str64]
+    reason: Mapped[str32]
+    created_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"<BindFailure {self.openid} {self.reason}>"

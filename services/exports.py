@@ -1,38 +1,21 @@
 """Exports for the office: the ledger and the monthly-report matrix as .xlsx and .csv.
 
-xlsx: Chinese headers in bold on a frozen first row, real date cells (local time,
-Excel has no time zones), sensible column widths. csv: UTF-8 with a BOM so that
-Excel opens the Chinese text correctly.
+Every file is written by services.spreadsheets, which keeps user text as text.
 """
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Iterable
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
 from models.org import Consortium
 from services import ledger
+from services.spreadsheets import CSV_DATE, DATE_FORMAT, Column, write_csv, write_workbook  # noqa: F401
 
-DATE_FORMAT = "yyyy-mm-dd hh:mm"
-CSV_DATE = "%Y-%m-%d %H:%M"
 FORMATS = ("xlsx", "csv")
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    width: int
-    is_date: bool = False
-
 
 LEDGER_COLUMNS = (Column("编号", 15), Column("提交时间", 17, True), Column("成员单位", 20), Column("反映人", 10),
                   Column("诉求内容", 48), Column("承办支部", 15), Column("路由关键词", 22), Column("状态", 8),
@@ -63,58 +46,6 @@ def ledger_values(row: ledger.LedgerRow, tz: ZoneInfo, *, with_consortium: bool 
 def write_xlsx(out: IO[bytes] | Path, title: str, columns: Iterable[Column], rows: Iterable[list[Any]]) -> int:
     """Write one sheet; returns the number of data rows."""
     return write_workbook(out, [(title, columns, rows)])
-
-
-def write_workbook(out: IO[bytes] | Path, sheets: Iterable[tuple[str, Iterable[Column], Iterable[list[Any]]]]) -> int:
-    """One styled sheet per (title, columns, rows); returns the number of data rows of all sheets."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    count = sum(_sheet(wb, title, list(columns), rows) for title, columns, rows in sheets)
-    if not wb.worksheets:
-        wb.create_sheet("空")
-    wb.save(out)
-    return count
-
-
-def _sheet(wb: Workbook, title: str, columns: list[Column], rows: Iterable[list[Any]]) -> int:
-    ws = wb.create_sheet(title[:31])
-    ws.append([c.header for c in columns])
-    header_fill = PatternFill("solid", fgColor="E8EEF7")
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = header_fill
-        cell.alignment = Alignment(vertical="center")
-    count = 0
-    for values in rows:
-        ws.append(values)
-        count += 1
-    for i, col in enumerate(columns, start=1):
-        letter = get_column_letter(i)
-        ws.column_dimensions[letter].width = col.width
-        if col.is_date:
-            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
-                cell.number_format = DATE_FORMAT
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
-    return count
-
-
-def write_csv(out: IO[bytes] | Path, columns: Iterable[Column], rows: Iterable[list[Any]]) -> int:
-    """UTF-8 with BOM; dates as "YYYY-MM-DD HH:MM"."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([c.header for c in columns])
-    count = 0
-    for values in rows:
-        writer.writerow([v.strftime(CSV_DATE) if isinstance(v, datetime) else ("" if v is None else v)
-                         for v in values])
-        count += 1
-    data = buffer.getvalue().encode("utf-8-sig")
-    if isinstance(out, Path):
-        out.write_bytes(data)
-    else:
-        out.write(data)
-    return count
 
 
 def export_ledger(session: Session, flt: ledger.LedgerFilter, tz: ZoneInfo, out: IO[bytes] | Path,

@@ -4,20 +4,23 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models.org import Branch, Consortium, Invite, Person, Unit
+from models.org import BindFailure, Branch, Consortium, Invite, Person, Unit
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+BIND_GUESSES = 10  # wrong codes per openid ...
+BIND_WINDOW = timedelta(hours=1)  # ... within this window; then 绑定 is refused until the oldest one ages out
 
 
 class BindError(Exception):
-    """Binding refused; `reason` is one of: unknown, expired, used, revoked."""
+    """Binding refused; `reason` is one of: unknown, expired, used, revoked, throttled (`info`: minutes)."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, **info):
         self.reason = reason
+        self.info = info
         super().__init__(reason)
 
 
@@ -86,8 +89,26 @@ def revoke_invite(session: Session, code: str) -> Invite:
 
 
 def bind(session: Session, person: Person, code: str, *, now: datetime) -> Person:
-    """Give `person` the invite's role. Single-use codes are consumed atomically."""
+    """Give `person` the invite's role; a wrong code is recorded, and after BIND_GUESSES of them
+    within BIND_WINDOW every try is refused ("throttled") without looking at the code."""
     code = code.strip().upper()
+    session.execute(select(Person.id).where(Person.id == person.id).with_for_update())  # one try at a time
+    recent = session.execute(select(func.count(BindFailure.id), func.min(BindFailure.created_at))
+                             .where(BindFailure.openid == person.openid,
+                                    BindFailure.created_at > now - BIND_WINDOW)).one()
+    if recent[0] >= BIND_GUESSES:
+        wait = recent[1] + BIND_WINDOW - now
+        raise BindError("throttled", minutes=max(1, -(-int(wait.total_seconds()) // 60)))
+    try:
+        return _bind(session, person, code, now=now)
+    except BindError as exc:
+        session.add(BindFailure(openid=person.openid, code=code[:64], reason=exc.reason, created_at=now))
+        session.flush()
+        raise
+
+
+def _bind(session: Session, person: Person, code: str, *, now: datetime) -> Person:
+    """Single-use codes are consumed atomically."""
     invite = session.scalar(select(Invite).where(Invite.code == code))
     if invite is None:
         raise BindError("unknown")

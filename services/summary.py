@@ -8,9 +8,6 @@ from pathlib import Path
 from typing import IO, Any, Iterable
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -18,7 +15,7 @@ from models.org import Branch, Consortium
 from models.pairing import ACTIVITY_KINDS, Activity
 from models.report import MonthlyReport
 from models.task import Task
-from services.exports import Column
+from services.spreadsheets import Column, write_workbook
 from services.pairing import KIND_LABELS, pairing_rows
 
 CHECKS = ("bp", "glucose", "ecg", "ultrasound")
@@ -109,30 +106,9 @@ def summary_values(rows: Iterable[BranchSummary]) -> Iterable[list[Any]]:
                r.reports_on_time, r.reports_late, r.reports_due, r.pairings, r.pairings_complete]
 
 
-def write_sheets(out: IO[bytes] | Path, sheets: list[tuple[str, tuple[Column, ...], list[list[Any]]]]) -> int:
-    """A workbook with one styled sheet per (title, columns, rows); returns the number of data rows."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    total = 0
-    fill = PatternFill("solid", fgColor="E8EEF7")
-    for title, columns, rows in sheets:
-        ws = wb.create_sheet(title[:31])
-        ws.append([c.header for c in columns])
-        for cell in ws[1]:
-            cell.font, cell.fill, cell.alignment = Font(bold=True), fill, Alignment(vertical="center")
-        for values in rows:
-            ws.append(values)
-        for i, col in enumerate(columns, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = col.width
-        ws.freeze_panes = "A2"
-        total += len(rows)
-    wb.save(out)
-    return total
-
-
 def export_summary(session: Session, consortia: list[Consortium], year: int, out: IO[bytes] | Path, *,
                    tz: ZoneInfo, today: date) -> int:
     """The year-end summary, one sheet per consortium; returns the number of branch rows."""
     sheets = [(f"{c.name}{year}年", SUMMARY_COLUMNS,
                list(summary_values(year_summary(session, c.id, year, tz=tz, today=today)))) for c in consortia]
-    return write_sheets(out, sheets)
+    return write_workbook(out, sheets)

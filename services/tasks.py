@@ -99,6 +99,20 @@ def get_task(session: Session, number: str | None, consortium_id: int | None = N
     return task
 
 
+def visible_task(session: Session, person: Person, number: str | None) -> Task:
+    """A task for `详情`: the office sees its consortium's; a secretary only their branch's tasks and
+    those their branch passed on (transferred or returned); anything else is "not found"."""
+    task = get_task(session, number, person.consortium_id)
+    if person.role != "secretary" or (task.branch_id is not None and task.branch_id == person.branch_id):
+        return task
+    passed_on = session.scalar(select(TaskEvent.id).where(
+        TaskEvent.task_id == task.id, TaskEvent.action.in_(("transferred", "returned")),
+        TaskEvent.from_branch == person.branch.code).limit(1))
+    if passed_on is None:
+        raise TaskError("not_found", number=number)
+    return task
+
+
 def _transition(session: Session, task: Task, allowed: tuple[str, ...], **values: Any) -> None:
     """Apply `values` only if the task is still as we read it; otherwise explain who got there first."""
     if task.status not in allowed:

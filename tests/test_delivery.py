@@ -21,7 +21,7 @@ from models.outbox import OutboxMessage
 from services import outbox as outbox_svc
 from services import stats
 from services.delivery import claim, run_once
-from tests.conftest import REDIS_URL, ROOT, need_service
+from tests.conftest import REDIS_URL, ROOT, need_service, with_credentials
 from tests.support.fake_wechat_api import FakeWeChatAPI
 
 APPID, SECRET = "wx-tongxin-test", "test-secret"
@@ -35,7 +35,7 @@ TEMPLATES = {"task_update": {"template_id": "TPL-UPDATE", "fields": {"thing1": "
 def delivery_settings(tmp_path, url, base, **delivery):
     env = {"TONGXIN_VAR_DIR": str(tmp_path), "DATABASE_URL": url, "WECHAT_APP_ID": APPID,
            "WECHAT_APP_SECRET": SECRET, "WECHAT_API_BASE": base}
-    return load_settings(environ=env, overrides={"delivery": {"templates": TEMPLATES, "max_attempts": 3,
+    return load_settings(environ=with_credentials(env), overrides={"delivery": {"templates": TEMPLATES, "max_attempts": 3,
                                                                **delivery}})
 
 
@@ -299,8 +299,8 @@ print(make_wechat_client(settings, store).access_token)
 
 
 def token_env(tmp_path, api, url):
-    return {"TONGXIN_VAR_DIR": str(tmp_path), "DATABASE_URL": url, "WECHAT_APP_ID": APPID,
-            "WECHAT_APP_SECRET": SECRET, "WECHAT_API_BASE": api.base_url}
+    return with_credentials({"TONGXIN_VAR_DIR": str(tmp_path), "DATABASE_URL": url, "WECHAT_APP_ID": APPID,
+                             "WECHAT_APP_SECRET": SECRET, "WECHAT_API_BASE": api.base_url})
 
 
 def test_token_is_shared_between_two_processes_via_postgresql(api, pg_url, tmp_path):
@@ -344,9 +344,9 @@ def test_token_is_refreshed_early_under_the_lock(api, session_factory):
 @pytest.mark.pg
 def test_cli_worker_once_and_failed_list(wechat, api, session_factory, clock, settings, monkeypatch, capsys):
     from bot import main
-    for key, value in {"DATABASE_URL": settings.database_url, "TONGXIN_VAR_DIR": str(settings.var_dir),
-                       "WECHAT_APP_ID": APPID, "WECHAT_APP_SECRET": SECRET,
-                       "WECHAT_API_BASE": api.base_url}.items():
+    for key, value in with_credentials({"DATABASE_URL": settings.database_url, "TONGXIN_VAR_DIR": str(settings.var_dir),
+                                        "WECHAT_APP_ID": APPID, "WECHAT_APP_SECRET": SECRET,
+                                        "WECHAT_API_BASE": api.base_url}).items():
         monkeypatch.setenv(key, value)
     api.set_rule("o-gone", 43004)
     wechat.send("帮助", user="o-gone")  # config.yaml has no template ids: custom messages only
@@ -387,9 +387,10 @@ def test_sandbox_keeps_messages_in_the_outbox(tmp_path, monkeypatch, capsys):
 def test_sqlite_allows_one_worker_at_a_time(tmp_path, monkeypatch, capsys):
     import fcntl
     from bot import main
-    for key, value in {"DATABASE_URL": f"sqlite:///{tmp_path / 'one.db'}", "TONGXIN_VAR_DIR": str(tmp_path),
-                       "WECHAT_APP_ID": APPID, "WECHAT_APP_SECRET": SECRET,
-                       "WECHAT_API_BASE": "http://127.0.0.1:9/cgi-bin/"}.items():
+    for key, value in with_credentials({"DATABASE_URL": f"sqlite:///{tmp_path / 'one.db'}",
+                                        "TONGXIN_VAR_DIR": str(tmp_path), "WECHAT_APP_ID": APPID,
+                                        "WECHAT_APP_SECRET": SECRET,
+                                        "WECHAT_API_BASE": "http://127.0.0.1:9/cgi-bin/"}).items():
         monkeypatch.setenv(key, value)
     with open(tmp_path / "worker.lock", "w") as held:  # another worker is running
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)

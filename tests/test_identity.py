@@ -115,3 +115,18 @@ def test_unknown_command_gets_help_not_silence(app, wechat, demo):
 
 def test_subscribe_welcomes(app, wechat):
     assert "绑定 邀请码" in wechat.event("subscribe", "newbie").content
+
+
+def test_ten_wrong_codes_an_hour_then_polite_refusal_until_the_hour_is_over(app, settings, clock, wechat, caplog):
+    code = make_invite(app, settings, clock, "office")
+    for i in range(10):
+        assert "不存在" in wechat.send(f"绑定 WRONG{i:03d}", user="guesser")
+        clock.now += timedelta(minutes=1)
+    refused = wechat.send(f"绑定 {code}", user="guesser")  # even the right code: guessing is over for now
+    assert "次数过多" in refused and "50 分钟后" in refused
+    assert person(app, "guesser").role is None
+    assert any("bind refused (throttled)" in r.getMessage() for r in caplog.records)
+    assert "不存在" in wechat.send("绑定 WRONG999", user="someone-else")  # per openid
+    clock.now += timedelta(minutes=50)  # the first wrong code is an hour old
+    assert "党委办公室" in wechat.send(f"绑定 {code}", user="guesser")
+    assert person(app, "guesser").role == "office"

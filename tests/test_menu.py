@@ -7,7 +7,7 @@ import pytest
 
 from core.config import ConfigError, load_settings
 from core.config.menu import CLICK_KEYS, click_keys
-from tests.conftest import config_yaml
+from tests.conftest import config_yaml, with_credentials
 from tests.support.fake_wechat_api import FakeWeChatAPI
 
 APPID, SECRET = "wx-menu-test", "menu-secret"
@@ -18,8 +18,9 @@ AUDIENCE_USER = {"member": "demo-member-BSZ", "secretary": "demo-sec-eye_ent", "
 @pytest.fixture
 def cli_env(tmp_path, monkeypatch):
     def apply(**env):
-        base = {"DATABASE_URL": f"sqlite:///{tmp_path / 'menu.db'}", "TONGXIN_VAR_DIR": str(tmp_path), **env}
-        for key in ("WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_API_BASE", "REDIS_URL"):
+        base = with_credentials({"DATABASE_URL": f"sqlite:///{tmp_path / 'menu.db'}", "TONGXIN_VAR_DIR": str(tmp_path),
+                                 **env})
+        for key in ("WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_API_BASE", "REDIS_URL", "SECRET_KEY"):
             monkeypatch.delenv(key, raising=False)
         for key, value in base.items():
             monkeypatch.setenv(key, value)

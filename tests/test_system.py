@@ -77,7 +77,8 @@ def test_two_of_everything_under_load(tmp_path, pg_url):
     api = FakeWeChatAPI().start()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATABASE_URL": pg_url, "TONGXIN_VAR_DIR": str(tmp_path),
            "TONGXIN_CONFIG": _config(tmp_path), "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": "wxsystemtest",
-           "WECHAT_APP_SECRET": "system-secret", "WECHAT_API_BASE": api.base_url, "LOG_LEVEL": "WARNING"}
+           "WECHAT_APP_SECRET": "system-secret", "WECHAT_API_BASE": api.base_url, "LOG_LEVEL": "WARNING",
+           "SECRET_KEY": "system-test-secret-key-0123456789abcdef"}
     run = lambda *args: subprocess.Popen([sys.executable, "bot.py", *args], cwd=ROOT, env=env,  # noqa: E731
                                          stdout=subprocess.DEVNULL, stderr=open(tmp_path / f"{args[0]}.log", "a"),
                                          start_new_session=True)

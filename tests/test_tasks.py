@@ -196,3 +196,16 @@ def test_concurrent_accept_exactly_one_wins(app, wechat, demo, session_factory):
     assert sorted(results.values()) == ["conflict", "ok"], results
     with session_factory() as s:
         assert len(s.scalars(select(TaskEvent).where(TaskEvent.action == "accepted")).all()) == 1
+
+
+def test_secretary_sees_details_of_own_branch_and_transferred_tasks_only(wechat, demo, session_factory):
+    number = submit(wechat, "我们想请县医院眼科专家来村里做一次白内障筛查")
+    internal = "demo-sec-internal"
+    assert "没有找到" in wechat.send(f"详情 {number}", user=MATERNAL)  # another branch's task
+    assert "没有找到" in wechat.send(f"详情 {number}", user=internal)
+    assert "白内障" in wechat.send(f"详情 {number}", user=EYE)
+    assert "白内障" in wechat.send(f"详情 {number}", user=OFFICE)
+    wechat.send(f"转办 {number} 妇儿 更像是儿童眼保健", user=EYE)
+    assert "白内障" in wechat.send(f"详情 {number}", user=MATERNAL)  # now theirs
+    assert "白内障" in wechat.send(f"详情 {number}", user=EYE)  # transferred away: still visible
+    assert "没有找到" in wechat.send(f"详情 {number}", user=internal)

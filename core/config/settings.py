@@ -24,11 +24,11 @@ from core.config.readers import env_int, get, int_in, section
 from core.config.reports import ReportPolicy, parse_reports
 from core.config.schedules import Schedule, SchedulerConf, parse_scheduler, parse_schedules
 from core.config.tasks import EscalationPolicy, parse_tasks
-from core.config.wechat import WeChatConf, wechat_from_env
+from core.config.wechat import WECHAT_CREDENTIALS, WeChatConf, wechat_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DEFAULT_CONFIG = BASE_DIR / "config.yaml"
-SECRET_VARS = ("WECHAT_TOKEN", "WECHAT_AES_KEY", "WECHAT_APP_ID", "WECHAT_APP_SECRET", "SECRET_KEY")
+SECRET_VARS = (*WECHAT_CREDENTIALS, "SECRET_KEY")
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~7x faster, same result
 
 
@@ -123,6 +123,20 @@ def _routing(data: Mapping, config_dir: Path) -> RoutingConf:
     return RoutingConf(rules_path=rules_path, user_dict_path=_resolve(user_dict, config_dir) if user_dict else None)
 
 
+def _secret_key(env: Mapping[str, str], sandbox: bool, var_dir: Path) -> str:
+    """SECRET_KEY from the environment; only sandbox mode may fall back to a random key kept in var/."""
+    if env.get("SECRET_KEY") or not sandbox:  # outside sandbox wechat_from_env required it
+        return env["SECRET_KEY"]
+    from core.secret_key import sandbox_secret_key
+    try:
+        key = sandbox_secret_key(var_dir)
+    except OSError as exc:
+        raise ConfigError("TONGXIN_VAR_DIR", f"cannot keep the sandbox session key in {var_dir}: {exc.strerror}") from None
+    if key is None:
+        raise ConfigError("SECRET_KEY", f"{var_dir / 'secret_key'} holds no usable key; delete it or set SECRET_KEY")
+    return key
+
+
 def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | None = None,
                   overrides: Mapping[str, Any] | None = None) -> Settings:
     """Read config.yaml and the environment once, check every section; ConfigError names the key."""
@@ -135,12 +149,12 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
     env_name = env.get("TONGXIN_ENV", "development")
     var_dir = _resolve(env.get("TONGXIN_VAR_DIR") or get(data, "var_dir", "", str, "var"), config_dir)
     consortia = parse_consortia(data.get("consortia"))
+    wechat = wechat_from_env(env, env_name == "production")
     return Settings(
         env=env_name, timezone=tz,
         database_url=env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'tongxin.db'}",
         redis_url=env.get("REDIS_URL") or None,
-        secret_key=env.get("SECRET_KEY") or "tongxin-dev-secret-key",
-        wechat=wechat_from_env(env, env_name == "production"),
+        secret_key=_secret_key(env, wechat.sandbox, var_dir), wechat=wechat,
         webhook=_webhook(data), routing=_routing(data, config_dir), consortia=consortia,
         invite_ttl_days=int_in(section(data, "invites"), "ttl_days", "invites.", 7, 1, 365), var_dir=var_dir,
         calendar=parse_calendar(data), tasks=parse_tasks(data), reports=parse_reports(data),

@@ -99,3 +99,57 @@ def corpus(n: int, token: str, aes_key: str, app_id: str, seed: int = 7) -> Iter
             yield "unknown_type_ok", q, _xml(rng, user, "x", base_id + i, msg_type=rng.choice(["foo", "miniprogrampage", "x" * 30])).encode(), 200
         else:
             yield "wrong_root", q, good.replace("<xml>", "<root>").replace("</xml>", "</root>").encode(), 400
+
+
+# --- field values (hypothesis) -------------------------------------------------
+
+def fullwidth(text: str) -> str:
+    """Digits as their full-width forms (Python's int() reads them; WeChat never sends them)."""
+    return text.translate({48 + d: 0xFF10 + d for d in range(10)})
+
+
+def field_strategies(now: int) -> dict:
+    """Hypothesis strategies for the VALUES of webhook fields and query arguments, legal and hostile alike.
+
+    Numbers: in range, just past 2^63 - 1, 2^64, huge, negative, signed, spaced, full-width, underscored.
+    Texts: any unicode, long, and the legal values (so that some requests reach the handlers and the fast lane).
+    `now` only seeds CreateTime; timestamps are taken from the clock when drawn.
+    """
+    from hypothesis import strategies as st
+    text = st.text(max_size=200)
+    number = st.one_of(st.integers(0, 2**63 - 1).map(str), st.integers(2**63 - 8, 2**66).map(str),
+                       st.integers(-2**64, -1).map(str), st.integers(10**19, 10**40).map(str),
+                       st.integers(0, 10**6).map(rng_format), st.integers(0, 10**12).map(lambda n: fullwidth(str(n))),
+                       st.text(max_size=30))
+    def at_draw(form):  # the clock is read when the example is drawn: a long test run stays inside the window
+        return st.integers(-100, 100).map(lambda d: form(int(time.time()) + d))
+    timestamp = st.one_of(at_draw(str), at_draw(lambda t: fullwidth(str(t))), at_draw(lambda t: f"+{t}"),
+                          at_draw(lambda t: f" {t}"), at_draw(lambda t: f"{t:_}"), at_draw(lambda t: f"{t}\n"),
+                          st.just(""), st.none(), text)
+    nonce = st.one_of(st.text("0123456789abcdef", min_size=1, max_size=16), st.sampled_from(["", " ", "密", "a b"]),
+                      st.none(), text)
+    return {
+        "CreateTime": st.one_of(st.just(str(now)), number, st.none()),
+        "MsgId": st.one_of(st.integers(1, 2**63 - 1).map(str), number, st.none()),
+        "MsgID": st.one_of(number, st.none()),
+        "MsgType": st.one_of(st.sampled_from(["text", "event", "voice", "image", "location", "link"]), text),
+        "Event": st.one_of(st.sampled_from(["subscribe", "unsubscribe", "SCAN", "CLICK", "TEMPLATESENDJOBFINISH"]),
+                           text, st.none()),
+        "Content": st.one_of(st.sampled_from(["内科门诊的排班能不能调整一下，最近病人很多等候太久",
+                                              "帮助", "绑定 ABCDEFGH", "详情 T-2026-0001", "1"]), text, st.none()),
+        "EventKey": st.one_of(text, st.none()),
+        "Recognition": st.one_of(text, st.none()),
+        "timestamp": timestamp, "nonce": nonce,
+    }
+
+
+def rng_format(n: int) -> str:
+    """Forms Python's int() accepts but WeChat never sends."""
+    return random.Random(n).choice([f"+{n}", f" {n}", f"{n} ", f"{n:_}" if n > 999 else f"0_{n}", f"{n}\n"])
+
+
+def field_xml(user: str, fields: dict) -> str:
+    """A WeChat message from field values (None: left out), each value in CDATA."""
+    parts = [f"<ToUserName>{cdata('gh_x')}</ToUserName>", f"<FromUserName>{cdata(user)}</FromUserName>"]
+    parts += [f"<{k}>{cdata(v)}</{k}>" for k, v in fields.items() if v is not None]
+    return "<xml>" + "".join(parts) + "</xml>"
