@@ -137,7 +137,8 @@ def serve(env: Env, host: str, port: int, workers: int, threads: int, intake: st
 @pass_env
 def init_db(env: Env, demo: bool) -> None:
     """Create tables and load the consortia of config.yaml (idempotent)."""
-    from services import demo as demo_svc, org
+    from services.demo import seed as demo_svc
+    from services.org import structure as org
     with env.session() as session:
         counts = org.sync_org(session, env.settings)
         if demo:

@@ -48,7 +48,9 @@ def pg_database(pg_url: str, create: bool) -> str:
 
 def seed(factory, settings, people: int, months: int) -> tuple[int, str]:
     from scheduler import jobs
-    from services import admin_accounts, org, reports
+    from services.org import accounts as admin_accounts
+    from services.org import structure as org
+    from services.reports import monthly as reports
     now = datetime(2026, 12, 15, 3, tzinfo=timezone.utc)
     with factory() as session:
         org.sync_org(session, settings)
@@ -84,7 +86,7 @@ def timed(fn, repeat: int = 5) -> float:
 
 def run(label: str, url: str, tmp: str, people: int, months: int) -> None:
     from bot import create_app
-    from services import reminder_log
+    from services.reminders import log as reminder_log
     settings = load_settings(environ={"DATABASE_URL": url, "TONGXIN_VAR_DIR": tmp, "SECRET_KEY": "bench"})
     clock = lambda: datetime(2026, 12, 16, 3, tzinfo=timezone.utc)  # noqa: E731
     app = create_app(settings, clock=clock)

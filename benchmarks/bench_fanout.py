@@ -30,7 +30,7 @@ from core.config import load_settings  # noqa: E402
 from models.db import create_schema, drop_schema, make_engine, make_session_factory  # noqa: E402
 from models.org import Branch, Person  # noqa: E402
 from scheduler import jobs  # noqa: E402
-from services import org  # noqa: E402
+from services.org import structure as org  # noqa: E402
 
 SH = ZoneInfo("Asia/Shanghai")
 ROUNDS = [datetime(2026, 12, 25, 9, 0, tzinfo=SH), datetime(2027, 1, 25, 9, 0, tzinfo=SH),

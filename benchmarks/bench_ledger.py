@@ -32,7 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from core.config import load_settings
     from models.db import create_schema, drop_schema, make_engine, make_session_factory
-    from services import demo, demo_data, exports, ledger, org
+    from services.demo import seed as demo
+    from services.demo import sample_requests as demo_data
+    from services.reports import exports
+    from services.tasks import ledger
+    from services.org import structure as org
     tmp = tempfile.mkdtemp()
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.db"
     settings = load_settings(environ={"DATABASE_URL": url, "TONGXIN_VAR_DIR": tmp})

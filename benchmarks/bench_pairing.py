@@ -75,7 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy import select
     from models.db import create_schema, drop_schema, make_engine, make_session_factory
     from models.org import Person
-    from services import activities, bureau, pairing, summary
+    from services.pairing import activities
+    from services.reports import bureau
+    from services.pairing import agreements as pairing
+    from services.reports import summary
     tmp = tempfile.mkdtemp()
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.db"
     engine = make_engine(url)

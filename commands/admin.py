@@ -9,8 +9,11 @@ from sqlalchemy import select
 
 from core.clock import utcnow
 from models.org import Consortium
-from services import admin_accounts, exports, ledger, org
-from services import periods
+from services.org import accounts as admin_accounts
+from services.reports import exports
+from services.tasks import ledger
+from services.org import structure as org
+from services.shared import periods
 
 
 def _read_password(from_stdin: bool) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 import click
 
 from core.clock import utcnow
-from services import org, people
+from services.org import structure as org
+from services.org import people
 
 
 def register(cli: click.Group, pass_env, emit) -> None:

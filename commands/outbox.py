@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from services import outbox
+from services.messages import outbox
 
 
 def register(cli: click.Group, pass_env, emit) -> None:

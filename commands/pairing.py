@@ -8,8 +8,11 @@ from sqlalchemy import select
 
 from core.clock import utcnow
 from models.org import Consortium
-from services import bureau, org, pairing, summary
-from services import periods
+from services.reports import bureau
+from services.org import structure as org
+from services.pairing import agreements as pairing
+from services.reports import summary
+from services.shared import periods
 
 
 def _consortia(session, code: str | None) -> list[Consortium]:

@@ -8,7 +8,7 @@ import click
 
 
 def _rules(env):
-    from services.routing_setup import load_routing
+    from services.routing.setup import load_routing
     return load_routing(env.settings)
 
 
@@ -48,7 +48,7 @@ def register(cli: click.Group, pass_env, emit) -> None:
     def keywords_suggest(env, as_json, min_count) -> None:
         """Propose keywords per branch from routing corrections (nothing changes automatically)."""
         import routing
-        from services import tasks
+        from services.tasks import lifecycle as tasks
         rules = _rules(env)
         with env.session() as session:
             corrections = tasks.corrections(session)

@@ -15,8 +15,8 @@ from models.db import create_schema, make_engine, make_session_factory
 from scheduler import jobs
 from scheduler.runner import build_scheduler
 from scheduler.schedules import schedule_rows
-from services import reminders
-from services.calendar import warn_coverage
+from services.reminders import fanout as reminders
+from services.shared.workdays import warn_coverage
 
 log = logging.getLogger("tongxin.scheduler")
 

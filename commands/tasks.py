@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from services import tasks
+from services.tasks import lifecycle as tasks
 
 
 def register(cli: click.Group, pass_env, emit) -> None:

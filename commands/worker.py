@@ -49,14 +49,14 @@ def _stop_event() -> threading.Event:
 def _materialize(factory, sandbox: bool) -> int:
     """Requests the webhook stored on its fast lane become tasks here (`serve --intake worker`)."""
     from core.clock import utcnow
-    from services.intake import materialize
+    from services.tasks.intake import materialize
     return materialize(factory, now=utcnow(), sandbox=sandbox)
 
 
 def _loop(factory, api, conf, worker_name: str, *, once: bool) -> dict[str, int]:
     """Deliver batch after batch; `once`: until nothing is due. Errors are logged and retried."""
     from core.clock import utcnow
-    from services.delivery import run_once
+    from services.messages.delivery import run_once
     totals: dict[str, int] = {}
     stop = threading.Event() if once else _stop_event()
     with ThreadPoolExecutor(conf.threads, thread_name_prefix="deliver") as pool:

@@ -8,8 +8,12 @@ from core.wechat import Inbound
 from handlers import activity_texts as t
 from handlers.router import Context, Router, command, free_text, looks_like_command, msg_type, role
 from models.pairing import FOUR_ITEMS
-from services import activities, org, pairing, reports, tasks
-from services.pairing import ITEM_LABELS, KIND_LABELS
+from services.pairing import activities
+from services.org import structure as org
+from services.pairing import agreements as pairing
+from services.reports import monthly as reports
+from services.tasks import lifecycle as tasks
+from services.pairing.agreements import ITEM_LABELS, KIND_LABELS
 
 router = Router("activities")
 SECRETARY = role("secretary")

@@ -10,10 +10,10 @@ from core.wechat import Inbound
 from handlers import texts
 from handlers.router import Context, Router, command, event, msg_type
 from models.org import Branch
-from services import inbound as inbound_svc
-from services import outbox as outbox_svc
-from services import people
-from services.tasks import TaskError
+from services.messages import inbound as inbound_svc
+from services.messages import outbox as outbox_svc
+from services.org import people
+from services.tasks.lifecycle import TaskError
 
 log = logging.getLogger("tongxin.handlers")
 router = Router("common")

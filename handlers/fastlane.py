@@ -25,7 +25,7 @@ from handlers import texts
 from handlers.member import DIGIT, SMALL_TALK_MAX
 from handlers.router import looks_like_command
 from routing import classify, normalize
-from services import intake
+from services.tasks import intake
 
 log = logging.getLogger("tongxin.fastlane")
 DB_WAIT_SECONDS = 3.5  # a statement's longest wait: WeChat gives up after 5 s, then retries

@@ -8,8 +8,8 @@ from handlers import texts, views
 from handlers.common import mark_pending, task_errors
 from handlers.router import Context, Router, command, free_text, looks_like_command, msg_type, role, unbound
 from routing import classify, normalize
-from services import inbound as inbound_svc
-from services import tasks
+from services.messages import inbound as inbound_svc
+from services.tasks import lifecycle as tasks
 
 router = Router("member")
 SMALL_TALK_MAX = 6  # a triage text this short (你好, 谢谢, 在吗) is talk, not a request

@@ -5,7 +5,9 @@ from core.wechat import Inbound
 from handlers import texts, views
 from handlers.common import task_errors
 from handlers.router import Context, Router, command, role
-from services import org, stats, tasks
+from services.org import structure as org
+from services.tasks import stats
+from services.tasks import lifecycle as tasks
 
 router = Router("office")
 OFFICE = role("office", "admin")

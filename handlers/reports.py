@@ -8,9 +8,11 @@ from core.wechat import Inbound
 from handlers import activity_texts, texts
 from handlers.router import Context, Router, command, free_text, looks_like_command, role
 from models.report import MonthlyReport
-from services import activities, reminders, reports
-from services.calendar import build_calendar
-from services import periods
+from services.pairing import activities
+from services.reminders import fanout as reminders
+from services.reports import monthly as reports
+from services.shared.workdays import build_calendar
+from services.shared import periods
 
 router = Router("reports")
 SECRETARY = role("secretary")

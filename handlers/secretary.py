@@ -5,7 +5,7 @@ from core.wechat import Inbound
 from handlers import texts, views
 from handlers.common import task_errors
 from handlers.router import Context, Router, command, role
-from services import tasks
+from services.tasks import lifecycle as tasks
 
 router = Router("secretary")
 SECRETARY = role("secretary")

@@ -21,9 +21,9 @@ from core.wechat import (Crypto, Inbound, WebhookError, check_nonce, check_signa
                          render_text_reply, to_inbound)
 from handlers import texts
 from handlers.router import Context, Router
-from services import inbound as inbound_svc
-from services import outbox as outbox_svc
-from services import people
+from services.messages import inbound as inbound_svc
+from services.messages import outbox as outbox_svc
+from services.org import people
 
 log = logging.getLogger("tongxin.webhook")
 
@@ -123,7 +123,7 @@ def replay_spool(state: WebhookState) -> dict:
             else:
                 replayed += 1
         path.unlink()
-    from services import intake
+    from services.tasks import intake
     intake.materialize(state.session_factory, now=state.clock(), sandbox=state.settings.sandbox)
     return {"files": len(files), "replayed": replayed, "duplicates": duplicates}
 
@@ -201,7 +201,7 @@ def build_state(settings: Settings, *, clock: Callable = utcnow, intake: str = "
     from handlers.fastlane import DB_WAIT_SECONDS, FastLane
     from handlers.registry import build_router
     from models.db import create_schema, make_engine, make_session_factory
-    from services.routing_setup import load_routing
+    from services.routing.setup import load_routing
     engine = make_engine(settings.database_url, wait_seconds=DB_WAIT_SECONDS)
     create_schema(engine)
     state = WebhookState(settings=settings, session_factory=make_session_factory(engine), router=build_router(),
@@ -225,7 +225,7 @@ class Materializer:
 
     def run_once(self) -> int:
         """Materialize what is queued; a failure leaves rows queued for the next run (never lost)."""
-        from services import intake
+        from services.tasks import intake
         try:
             return intake.materialize(self.state.session_factory, now=self.state.clock(),
                                       sandbox=self.state.settings.sandbox)

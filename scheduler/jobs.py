@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 from core.config import Settings
 from core.workdays import WorkCalendar
 from models.schedule import ScheduleRun
-from services import escalation, reminders, reports
-from services.calendar import build_calendar
+from services.tasks import escalation
+from services.reminders import fanout as reminders
+from services.reports import monthly as reports
+from services.shared.workdays import build_calendar
 from scheduler import pairing_jobs
 from core.config.schedules import Schedule
 from scheduler.schedules import Occurrence, occurrence_at, occurrences

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from core.config import Settings
-from services import pairing, reminders
+from services.pairing import agreements as pairing
+from services.reminders import fanout as reminders
 
 
 def remind_four_ones(session: Session, settings: Settings, schedule, occ, *, now: datetime) -> int:

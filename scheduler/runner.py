@@ -29,7 +29,7 @@ from models.schedule import LeaderLock
 from scheduler import jobs
 from core.config.schedules import Schedule, SchedulerConf
 from scheduler.schedules import occurrences
-from services.calendar import build_calendar, warn_coverage
+from services.shared.workdays import build_calendar, warn_coverage
 
 log = logging.getLogger("tongxin.scheduler")
 LOCK_NAME = "scheduler"

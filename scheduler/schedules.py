@@ -11,8 +11,8 @@ from apscheduler.triggers.cron import CronTrigger
 from core.config import Settings
 from core.config.schedules import SPECIAL_DAYS, Schedule, When
 from core.workdays import WorkCalendar
-from services.calendar import build_calendar
-from services import periods
+from services.shared.workdays import build_calendar
+from services.shared import periods
 
 MAX_ITERATIONS = 3000
 

@@ -240,7 +240,8 @@ def wechat(app, settings) -> WeChatSim:
 @pytest.fixture
 def demo(app, settings, clock):
     """The demo consortium with bound demo people (demo-sec-<branch>, demo-member-<unit>, demo-office-linxi)."""
-    from services import demo as demo_svc, org
+    from services.demo import seed as demo_svc
+    from services.org import structure as org
     with app.extensions["tongxin"].session_factory() as session:
         org.sync_org(session, settings)
         result = demo_svc.seed(session, settings, now=clock())

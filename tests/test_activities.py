@@ -11,7 +11,7 @@ from models.org import Person
 from models.pairing import Activity, ActivityPhoto
 from handlers import texts
 from models.report import MonthlyReport
-from services import activities
+from services.pairing import activities
 
 SH = ZoneInfo("Asia/Shanghai")
 PUBLIC = "demo-sec-public_health"   # paired with 白沙村卫生室 (BSC), 柳树乡卫生院, 城南社区

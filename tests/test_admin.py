@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from models.outbox import OutboxMessage
 from models.task import RoutingCorrection, Task
-from services import admin_accounts, demo_data
+from services.org import accounts as admin_accounts
+from services.demo import sample_requests as demo_data
 
 NOW = datetime(2026, 12, 15, 3, 0, tzinfo=timezone.utc)  # 11:00 in Shanghai
 PASSWORD = "correct-horse-9"

@@ -24,7 +24,9 @@ def live_url(tmp_path, sqlite_url):
     from werkzeug.serving import make_server
 
     from bot import create_app
-    from services import admin_accounts, demo, org
+    from services.org import accounts as admin_accounts
+    from services.demo import seed as demo
+    from services.org import structure as org
     from tests.conftest import make_settings
     settings = make_settings(tmp_path, sqlite_url)
     now = datetime.now(timezone.utc)

@@ -13,7 +13,9 @@ from models.org import Consortium, Person
 from models.outbox import OutboxMessage
 from models.schedule import Event
 from scheduler import jobs
-from services import admin_accounts, demo, org
+from services.org import accounts as admin_accounts
+from services.demo import seed as demo
+from services.org import structure as org
 from tests.conftest import config_yaml
 
 SH = ZoneInfo("Asia/Shanghai")

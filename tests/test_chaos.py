@@ -10,7 +10,8 @@ from handlers import texts
 from handlers.webhook import replay_spool
 from models.message import InboundMessage
 from models.task import Task
-from services import demo as demo_svc, org
+from services.demo import seed as demo_svc
+from services.org import structure as org
 from tests.conftest import make_settings
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.wechat_sim import WeChatSim

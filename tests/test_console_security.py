@@ -13,7 +13,10 @@ from sqlalchemy import select
 from core.config import ConfigError, load_settings
 from models.admin import LoginAttempt
 from models.org import Consortium, Person
-from services import admin_accounts, demo_data, org, people
+from services.org import accounts as admin_accounts
+from services.demo import sample_requests as demo_data
+from services.org import structure as org
+from services.org import people
 from tests.conftest import make_settings
 
 NOW = datetime(2026, 12, 15, 3, 0, tzinfo=timezone.utc)

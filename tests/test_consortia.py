@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from models.org import Consortium
 from models.task import Task
-from services import admin_accounts
+from services.org import accounts as admin_accounts
 
 SH = ZoneInfo("Asia/Shanghai")
 PASSWORD = "correct-horse-9"

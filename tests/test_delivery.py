@@ -18,9 +18,9 @@ from core.wechat_client import make_wechat_client
 from models.db import make_engine, make_session_factory
 from models.delivery import DeliveryAttempt
 from models.outbox import OutboxMessage
-from services import outbox as outbox_svc
-from services import stats
-from services.delivery import claim, run_once
+from services.messages import outbox as outbox_svc
+from services.tasks import stats
+from services.messages.delivery import claim, run_once
 from tests.conftest import REDIS_URL, ROOT, need_service, with_credentials
 from tests.support.fake_wechat_api import FakeWeChatAPI
 
@@ -400,7 +400,7 @@ def test_sqlite_allows_one_worker_at_a_time(tmp_path, monkeypatch, capsys):
 
 @pytest.mark.pg
 def test_lease_expired_at_the_attempt_limit_fails(api, session_factory, clock, conf):
-    from services.delivery import recover_expired
+    from services.messages.delivery import recover_expired
     oid = queue(session_factory, clock)
     for _ in range(conf.max_attempts):  # a message that kills its worker every time
         with session_factory() as s:

@@ -14,7 +14,7 @@ from core.config import ConfigError, load_settings
 from models.org import Branch, Person
 from models.outbox import OutboxMessage
 from models.task import Task, TaskEvent
-from services import escalation
+from services.tasks import escalation
 
 SH = ZoneInfo("Asia/Shanghai")
 MEMBER, EYE, OFFICE, DEPUTY = "demo-member-BSZ", "demo-sec-eye_ent", "demo-office-linxi", "deputy-eye"

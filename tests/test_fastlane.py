@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from handlers.fastlane import GroupWriter
 from models.db import make_engine
 from models.message import InboundMessage
-from services.intake import PgStore
+from services.tasks.intake import PgStore
 
 
 def _row(key: str, **extra) -> dict:
@@ -124,7 +124,7 @@ def test_postgres_group_insert_survives_a_connection_broken_while_idle(pg_engine
 
 
 def test_postgres_number_blocks_never_overlap(pg_engine):
-    from services.intake import EngineStore
+    from services.tasks.intake import EngineStore
     stores = [PgStore(pg_engine, wait_seconds=3.5), PgStore(pg_engine, wait_seconds=3.5), EngineStore(pg_engine)]
     blocks: list[range] = []
     threads = [threading.Thread(target=lambda s=s: [blocks.append(s.reserve(2026, 20)) for _ in range(10)])

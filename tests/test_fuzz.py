@@ -83,7 +83,8 @@ def query_ok(ts: str | None, nonce: str | None) -> bool:
 @pytest.fixture
 def safe_app(tmp_path, db_url, clock):
     """A safe-mode-capable app on SQLite and PostgreSQL, with bound demo people (the fast lane takes their text)."""
-    from services import demo, org
+    from services.demo import seed as demo
+    from services.org import structure as org
     settings = make_settings(tmp_path, db_url, WECHAT_AES_KEY=AES_KEY, WECHAT_APP_ID=APP_ID)
     app = create_app(settings, clock=clock)
     with app.extensions["tongxin"].session_factory() as s:

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from models.message import InboundMessage
 from models.org import Person
 from models.task import Task
-from services import org, people
+from services.org import structure as org
+from services.org import people
 
 
 def make_invite(app, settings, clock, role, **kw):

@@ -13,7 +13,8 @@ from models.outbox import OutboxMessage
 from models.pairing import PairingAgreement
 from models.task import Task
 from scheduler import jobs
-from services import org, pairing
+from services.org import structure as org
+from services.pairing import agreements as pairing
 
 SH = ZoneInfo("Asia/Shanghai")
 PUBLIC, EYE, OFFICE = "demo-sec-public_health", "demo-sec-eye_ent", "demo-office-linxi"

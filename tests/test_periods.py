@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services import periods
+from services.shared import periods
 
 TZ = ZoneInfo("Asia/Shanghai")
 

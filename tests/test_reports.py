@@ -11,7 +11,7 @@ from models.org import Person
 from models.outbox import OutboxMessage
 from models.report import MonthlyReport
 from scheduler import jobs
-from services.reports import parse_counts
+from services.reports.monthly import parse_counts
 
 SH = ZoneInfo("Asia/Shanghai")
 EYE, MATERNAL, OFFICE = "demo-sec-eye_ent", "demo-sec-maternal", "demo-office-linxi"

@@ -13,7 +13,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 from bot import create_app
 from core.config import SANDBOX_TOKEN, WECHAT_CREDENTIALS, ConfigError, is_sandbox, load_settings
-from services import admin_accounts
+from services.org import accounts as admin_accounts
 from tests.conftest import AES_KEY, ROOT, TEST_SECRET_KEY, make_settings
 
 OLD_PUBLIC_KEY = "tongxin-dev-secret-key"

@@ -19,7 +19,7 @@ from models.org import Pairing, Person
 from models.outbox import OutboxMessage
 from scheduler import jobs
 from scheduler.runner import OccurrenceTrigger, Runner, build_scheduler
-from services.calendar import build_calendar
+from services.shared.workdays import build_calendar
 
 SH = ZoneInfo("Asia/Shanghai")
 LINXI_BRANCHES = 10  # demo: one secretary per branch in each consortium
@@ -273,7 +273,7 @@ def test_schedule_consortium_key_is_checked_and_named(tmp_path):
 
 
 def test_a_consortium_schedule_reaches_only_that_consortium(tmp_path, db_url, session_factory, demo):
-    from services import reminders
+    from services.reminders import fanout as reminders
     overrides = {"schedules": [{"name": "qinghe_notice", "to": "secretaries", "consortium": "qinghe",
                                 "when": {"day": 18, "time": "10:00"}, "text": "【督查】{branch}{period}"},
                                {"name": "qinghe_summary", "kind": "report_summary", "to": "office",

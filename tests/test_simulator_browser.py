@@ -20,7 +20,8 @@ def live_app(tmp_path, sqlite_url):
     from werkzeug.serving import make_server
 
     from bot import create_app
-    from services import demo, org
+    from services.demo import seed as demo
+    from services.org import structure as org
     from tests.conftest import make_settings
     settings = make_settings(tmp_path, sqlite_url)
     app = create_app(settings)

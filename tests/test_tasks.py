@@ -164,7 +164,7 @@ def test_menu_click_equals_command(wechat, demo):
 def test_concurrent_accept_exactly_one_wins(app, wechat, demo, session_factory):
     number = submit(wechat, "想请眼科来做近视筛查")
     from models.org import Person
-    from services import tasks
+    from services.tasks import lifecycle as tasks
     with session_factory() as s:  # a deputy for the same branch
         sec = s.scalar(select(Person).where(Person.openid == EYE))
         deputy = Person(openid="deputy-eye", name="副书记", role="secretary", consortium_id=sec.consortium_id,

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from handlers.webhook import WebhookState
 from models.org import Person
-from services import demo, outbox
+from services.demo import seed as demo
+from services.messages import outbox
 
 
 def make_simulator(state: WebhookState) -> Blueprint:

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, g, redirect, request, session, url_for
 
 from handlers.webhook import WebhookState
-from services import admin_accounts
+from services.org import accounts as admin_accounts
 
 PUBLIC_ENDPOINTS = {"admin.login", "admin.static"}
 SECURITY_HEADERS = {

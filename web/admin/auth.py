@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 
 from handlers.webhook import WebhookState
-from services import admin_accounts
+from services.org import accounts as admin_accounts
 
 LOGIN_ERRORS = {"invalid": "用户名或密码错误。",
                 "locked": "该地址登录失败次数过多，请 15 分钟后再试。",

@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from handlers.webhook import WebhookState
 from models.org import Invite, Person
-from services import ledger, org, people
+from services.tasks import ledger
+from services.org import structure as org
+from services.org import people
 from web.admin import require_write, scope
 
 ROLE_LABELS = {"member": "成员", "secretary": "支部书记", "office": "党办", "admin": "管理员"}

@@ -9,8 +9,10 @@ from sqlalchemy import select
 from handlers.webhook import WebhookState
 from models.org import Branch, Unit
 from models.task import STATUS_LABELS
-from services import exports, ledger, tasks
-from services import periods
+from services.reports import exports
+from services.tasks import ledger
+from services.tasks import lifecycle as tasks
+from services.shared import periods
 from web.admin import require_write
 
 TASK_ERRORS = {"same_branch": "该诉求已在{branch}，无需改派。", "unknown_branch": "没有找到支部「{name}」。",
@@ -113,7 +115,7 @@ def register(bp: Blueprint, state: WebhookState) -> None:
         return redirect(url_for("admin.task_page", number=task.number))
 
     def _consortium():
-        from services import org
+        from services.org import structure as org
         cons = org.consortium_by_code(g.db, None)
         if cons is None:
             org.sync_org(g.db, state.settings)

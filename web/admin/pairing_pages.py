@@ -9,9 +9,14 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from handlers.webhook import WebhookState
 from models.pairing import FOUR_ITEMS
-from services import activities, bureau, org, pairing, summary, tasks
-from services.pairing import ITEM_LABELS, KIND_LABELS
-from services import periods
+from services.pairing import activities
+from services.reports import bureau
+from services.org import structure as org
+from services.pairing import agreements as pairing
+from services.reports import summary
+from services.tasks import lifecycle as tasks
+from services.pairing.agreements import ITEM_LABELS, KIND_LABELS
+from services.shared import periods
 from web.admin import require_write, scope
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

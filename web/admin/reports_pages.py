@@ -9,9 +9,11 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from core.config import Settings
 from handlers import texts
 from handlers.webhook import WebhookState
-from services import exports, reminder_log, reports
-from services.calendar import build_calendar
-from services import periods
+from services.reports import exports
+from services.reminders import log as reminder_log
+from services.reports import monthly as reports
+from services.shared.workdays import build_calendar
+from services.shared import periods
 from web.admin import require_write
 from web.admin.schedule_pages import schedule_titles
 

@@ -12,7 +12,8 @@ from core.config import ConfigError, Settings
 from handlers.webhook import WebhookState
 from models.org import Branch
 from scheduler.schedules import schedule_rows
-from services import reminder_log, reminders
+from services.reminders import log as reminder_log
+from services.reminders import fanout as reminders
 from web.admin import require_write
 
 KIND_LABELS = {"notice": "通知", "report": "月报提醒", "report_summary": "月报汇总", "pairing": "四个一提醒"}

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from core.config import Settings
 from models.admin import AdminAccount
 from models.org import Consortium, Person
-from services import org
+from services.org import structure as org
 
 
 def resolve(db: Session, settings: Settings, account: AdminAccount, requested: str | None) -> Consortium:

@@ -55,7 +55,7 @@ def password_problem(password: str) -> str | None:
         _COMMON.update(line.strip().lower() for line in COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
                        if line.strip() and not line.startswith("#"))
     if password.strip().lower() in _COMMON:
-        return "password is on the list of common passwords (services/common_passwords.txt); choose another"
+        return "password is on the list of common passwords (services/org/common_passwords.txt); choose another"
     return None
 
 

@@ -15,8 +15,8 @@ from models.org import Branch, Consortium
 from models.pairing import ACTIVITY_KINDS, Activity
 from models.report import MonthlyReport
 from models.task import Task
-from services.spreadsheets import Column, write_workbook
-from services.pairing import KIND_LABELS, pairing_rows
+from services.shared.spreadsheets import Column, write_workbook
+from services.pairing.agreements import KIND_LABELS, pairing_rows
 
 CHECKS = ("bp", "glucose", "ecg", "ultrasound")
 

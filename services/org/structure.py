@@ -45,7 +45,7 @@ def sync_org(session: Session, settings: Settings) -> dict[str, int]:
                     session.add(Pairing(branch_id=branch.id, unit_id=unit.id))
                 counts["pairings"] += 1
     session.flush()
-    from services.pairing import sync_agreements  # agreements of config.yaml, first install only
+    from services.pairing.agreements import sync_agreements  # agreements of config.yaml, first install only
     sync_agreements(session, settings)
     return counts
 

@@ -20,7 +20,9 @@ from core.config.reports import ReportPolicy
 from core.workdays import WorkCalendar
 from models.org import Branch, Person
 from models.report import COUNT_FIELDS, MonthlyReport, ReportDraft
-from services import org, periods, reminders
+from services.org import structure as org
+from services.shared import periods
+from services.reminders import fanout as reminders
 
 UNITS = "人次|次|场|期|个|件|项|条|班|人"
 NUMBER = re.compile(rf"(\d+)(?!\s*[年月日号点时:：\-/.\d])\s*({UNITS})?")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from models.org import Branch, Person
 from models.outbox import OutboxMessage
 from models.schedule import Event, ReminderClaim, ScheduleRun
-from services.reminders import KIND, planned_reminders
+from services.reminders.fanout import KIND, planned_reminders
 
 URGE = "urge"
 

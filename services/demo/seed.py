@@ -7,7 +7,9 @@ from sqlalchemy import func, select
 
 from core.config import Settings
 from models.org import Invite, Person, Unit
-from services import demo_data, org, people
+from services.demo import sample_requests as demo_data
+from services.org import structure as org
+from services.org import people
 
 DEMO_NAMES = ["张书记", "李书记", "王书记", "赵书记", "刘书记", "陈书记", "杨书记", "黄书记", "周书记", "吴书记"]
 

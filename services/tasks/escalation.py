@@ -21,9 +21,11 @@ from core.config.tasks import EscalationPolicy
 from core.workdays import WorkCalendar, in_quiet_hours
 from models.org import Person
 from models.task import OPEN_STATUSES, Task, TaskEvent
-from services import notices, org, reminders
-from services import outbox as outbox_svc
-from services.calendar import build_calendar
+from services.messages import notices
+from services.org import structure as org
+from services.reminders import fanout as reminders
+from services.messages import outbox as outbox_svc
+from services.shared.workdays import build_calendar
 
 SCHEDULE = "escalation"
 RATING_LOOKBACK_DAYS = 7

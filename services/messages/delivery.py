@@ -23,8 +23,8 @@ from models.delivery import DeliveryAttempt
 from models.message import InboundMessage
 from models.outbox import OutboxMessage
 from models.task import Task
-from services import org
-from services import outbox as outbox_svc
+from services.org import structure as org
+from services.messages import outbox as outbox_svc
 from core.config.delivery import DeliveryConf
 
 log = logging.getLogger("tongxin.delivery")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from models.org import Branch, Person
 from models.task import Task, TaskEvent
-from services.tasks import next_number
+from services.tasks.lifecycle import next_number
 
 # (text, branch code or "triage", keywords with weights)
 REQUESTS = [

@@ -20,7 +20,7 @@ from sqlalchemy.orm import sessionmaker
 from models.message import InboundMessage
 from models.org import Person
 from models.task import Counter
-from services import tasks
+from services.tasks import lifecycle as tasks
 
 QUEUED = "task_queued"
 

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from models.org import Consortium
-from services import ledger
-from services.spreadsheets import CSV_DATE, DATE_FORMAT, Column, write_csv, write_workbook  # noqa: F401
+from services.tasks import ledger
+from services.shared.spreadsheets import CSV_DATE, DATE_FORMAT, Column, write_csv, write_workbook  # noqa: F401
 
 FORMATS = ("xlsx", "csv")
 

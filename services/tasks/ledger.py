@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from models.org import Branch, Consortium, Person, Unit
 from models.outbox import OutboxMessage
 from models.task import STATUS_LABELS, Task
-from services import periods
+from services.shared import periods
 
 PAGE_SIZE = 50
 STATUSES = tuple(STATUS_LABELS)

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from models.org import Pairing, Person, Unit
 from models.pairing import Activity, ActivityDraft, ActivityPhoto
 from models.task import Task
-from services.pairing import KIND_LABELS
-from services import periods
+from services.pairing.agreements import KIND_LABELS
+from services.shared import periods
 
 KIND_WORDS = {"义诊": "clinic", "讲座": "lecture", "健康讲座": "lecture", "培训": "training", "业务交流": "exchange",
               "交流": "exchange", "联合党日": "party_day", "联合主题党日": "party_day", "主题党日": "party_day",

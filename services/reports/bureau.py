@@ -13,9 +13,9 @@ from models.org import Branch, Consortium, Unit
 from models.pairing import Activity
 from models.report import MonthlyReport
 from models.task import Task
-from services.pairing import completion, pairing_rows
-from services.spreadsheets import Column, write_workbook
-from services.summary import summary_values, SUMMARY_COLUMNS, year_summary
+from services.pairing.agreements import completion, pairing_rows
+from services.shared.spreadsheets import Column, write_workbook
+from services.reports.summary import summary_values, SUMMARY_COLUMNS, year_summary
 
 OVERVIEW_COLUMNS = (Column("医共体", 18), Column("支部", 7), Column("成员单位", 9), Column("结对", 7),
                     Column("四个一完成", 11), Column("完成率%", 9), Column("本年活动", 9), Column("未结诉求", 9),

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from models.org import Branch, Person
 from models.outbox import OutboxMessage
 from models.task import Task
-from services import periods
+from services.shared import periods
 
 
 def branch_stats(session: Session, consortium_id: int, *, now: datetime, tz: ZoneInfo) -> list[dict]:

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from models.org import Branch, Person
 from models.task import OPEN_STATUSES, Attachment, Counter, RoutingCorrection, Task, TaskEvent
-from services import notices, org
-from services import outbox as outbox_svc
+from services.messages import notices
+from services.org import structure as org
+from services.messages import outbox as outbox_svc
 
 MAX_TEXT = 2000
 

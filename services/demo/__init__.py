@@ -1,0 +1,1 @@
+"""Demo data for a fresh install: bound demo people, invite codes, a month of requests."""

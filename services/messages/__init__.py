@@ -1,0 +1,1 @@
+"""Messages in and out: inbound storage, the outbox, delivery, notice texts."""

@@ -1,0 +1,1 @@
+"""Organisation: consortia, branches, units, people, invite codes, console accounts."""

@@ -1,0 +1,1 @@
+"""Scheduled reminders: fan-out with claims, and the reminder log."""

@@ -1,0 +1,1 @@
+"""Routing set-up for a process: rules, dictionary, the office's overlay."""

@@ -1,0 +1,1 @@
+"""What features share: periods, spreadsheets, drafts, the working-day calendar."""

@@ -1,0 +1,1 @@
+"""Requests as tasks: intake, lifecycle, deadlines (escalation), the ledger, statistics."""
