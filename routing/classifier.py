@@ -8,13 +8,14 @@ keywords and weights that produced it; unclear cases go to "triage".
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, replace
 
-from .focus import apply_ask_ties, ask_spans, discount_background
-from .normalize import cut_tokens, normalize, segment_runs
-from .rules import TRIAGE, Entry, Rules, ascii_edge
+from .focus import apply_ask_ties, asking_clauses, discount_background, place_in_clauses
+from .normalize import cut_alone, cut_tokens, normalize, segment_runs
+from .rules import TRIAGE, Entry, Rules, ascii_edge, head_hits
 
-MAX_CHARS = 500
+MAX_CHARS = 2000   # longer texts are classified on their first MAX_CHARS normalized chars
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class _Match:
     entry: Entry
     bonus: float = 0.0
     scale: float = 1.0
+    clause: int = 0      # index of the clause (space-separated) holding `start`
 
 
 def _find_tail(text: str, pos: int, tail: tuple[str, ...], gap: int) -> list[tuple[int, int]] | None:
@@ -58,10 +60,8 @@ def _find_tail(text: str, pos: int, tail: tuple[str, ...], gap: int) -> list[tup
 def _raw_matches(text: str, rules: Rules) -> list[_Match]:
     found = []
     gap, n = rules.phrase_gap, len(text)
-    hits = [(end - size + 1, -size, end + 1, first, last, entries)
-            for end, (size, first, last, entries) in rules.automaton.iter(text)]
-    hits.sort()  # by start, longest first (a head occurs once per start and length)
-    for i, _, end, first, last, entries in hits:
+    for i, size, (_, first, last, entries) in head_hits(text, rules):
+        end = i - size
         if (first and i and ascii_edge(text[i - 1])) or (last and end < n and ascii_edge(text[end])):
             continue
         for entry in entries:
@@ -74,51 +74,93 @@ def _raw_matches(text: str, rules: Rules) -> list[_Match]:
     return found
 
 
+class _Reach:
+    """Spans (start, end); holds(p, size) tells whether one of them holds p..p+size."""
+
+    def __init__(self, spans, longer_than: int = 0):
+        self.starts, self.reach = [], []
+        top = -1
+        for s, e in sorted(sp for sp in spans if sp[1] - sp[0] > longer_than):
+            if e > top:
+                top = e
+            self.starts.append(s)
+            self.reach.append(top)
+
+    def holds(self, p: int, size: int = 1) -> bool:
+        i = bisect_right(self.starts, p) - 1
+        return i >= 0 and self.reach[i] >= p + size
+
+
+def _run_of(text: str, p: int) -> tuple[int, int] | None:
+    """The run of segment_runs(text) that holds position p, if any (found from p's clause only)."""
+    for run in segment_runs(text, text.rfind(" ", 0, p) + 1, p + 1):
+        if run.end() == p + 1:
+            return run.start(), next(segment_runs(text, run.start())).end()
+    return None
+
+
 def _token_matches(text: str, rules: Rules, raw: list[_Match]) -> list[_Match]:
-    """Token-only keywords; jieba runs only if a gate char stands outside every raw match, and then only
-    on the runs of text that hold a gate char (jieba cuts each run on its own: the same tokens)."""
-    if not rules.token_entries or rules.token_gate.isdisjoint(text):
+    """Token-only keywords, found on jieba's tokens of the runs (segment_runs) holding a gate char.
+
+    None if every gate char lies inside a raw match. Otherwise only the gate chars a token could
+    count at are looked at: one inside a longer raw segment would be dropped by _drop_contained.
+    A run is segmented only if such a char is not cut alone anyway (cut_alone); the effective
+    matches are exactly those of segmenting every run that holds a gate char."""
+    if rules.token_gate_re is None:
         return []
-    covered = set()
-    for m in raw:
-        covered.update(range(m.start, m.end))
-    if all(i in covered for i, ch in enumerate(text) if ch in rules.token_gate):
+    gates = [g.start() for g in rules.token_gate_re.finditer(text)]
+    if not gates:
         return []
-    found = []
-    for block in segment_runs(text):
-        if rules.token_gate.isdisjoint(block.group()):
+    spans = _Reach((m.start, m.end) for m in raw)
+    if all(spans.holds(p) for p in gates):
+        return []
+    longest = rules.token_longest
+    segs = _Reach((sg for m in raw for sg in m.segs), longer_than=longest)
+    found, done = [], -1
+    for p in gates:
+        if p < done or segs.holds(p, longest) or (run := _run_of(text, p)) is None:
             continue
-        pos = block.start()
-        for tok in cut_tokens(block.group(), rules.token_chars):
-            entries = rules.token_entries.get(tok)
-            if entries:
-                found += [_Match(pos, pos + len(tok), ((pos, pos + len(tok)),), e) for e in entries]
-            pos += len(tok)
+        lo, done = run
+        group = [q for q in gates if lo <= q < done and not segs.holds(q, longest)]
+        chunk = text[lo:done]
+        if longest == 1 and all(cut_alone(chunk, q - lo, rules.token_chars) for q in group):
+            tokens = [(q, text[q]) for q in group]
+        else:
+            tokens = _positions(lo, cut_tokens(chunk, rules.token_chars))
+        for pos, tok in tokens:
+            for e in rules.token_entries.get(tok, ()):
+                found.append(_Match(pos, pos + len(tok), ((pos, pos + len(tok)),), e))
     return found
 
 
+def _positions(pos: int, tokens: list[str]):
+    for tok in tokens:
+        yield pos, tok
+        pos += len(tok)
+
+
 def _drop_contained(matches: list[_Match]) -> list[_Match]:
-    """Longest match wins: drop a match whose literal part lies inside a longer one."""
+    """Longest match wins: drop a match whose literal part lies inside a longer one (another
+    match's segment that holds it and is not the same span). One sweep by start, longest first."""
     if len(matches) < 2:
         return matches
-    segs = [(s, e, e - s, k) for k, m in enumerate(matches) for s, e in m.segs]
-    keep = []
-    for k, m in enumerate(matches):
-        inside = False
-        for s, e in m.segs:
-            size = e - s
-            for s2, e2, size2, k2 in segs:
-                if size2 > size and s2 <= s and e <= e2 and k2 != k:
-                    inside = True
-                    break
-            if inside:
-                break
-        if not inside:
-            keep.append(m)
-    return keep
+    segs = sorted((s, -e, k) for k, m in enumerate(matches) for s, e in m.segs)
+    dropped = set()
+    reach, start, top = -1, None, -1        # reach: furthest end among segments starting earlier
+    for s, neg_end, k in segs:
+        e = -neg_end
+        if s != start:
+            reach, start, top = max(reach, top), s, e     # top: the longest segment starting at s
+        if reach >= e or top > e:
+            dropped.add(k)
+    if not dropped:
+        return matches
+    return [m for k, m in enumerate(matches) if k not in dropped]
 
 
 def _drop_negated(text: str, matches: list[_Match], rules: Rules) -> list[_Match]:
+    """A match within `negation_window` chars after a cue, in the same clause, does not count (the
+    nearest cue before a match decides: any farther one spans the same text and more)."""
     if rules.negation is None:
         return matches
     cues = [c.end() for c in rules.negation.finditer(text)]
@@ -127,7 +169,8 @@ def _drop_negated(text: str, matches: list[_Match], rules: Rules) -> list[_Match
     win = rules.negation_window
 
     def negated(m: _Match) -> bool:
-        return any(c <= m.start <= c + win and " " not in text[c:m.start] for c in cues)
+        i = bisect_right(cues, m.start) - 1
+        return i >= 0 and m.start - cues[i] <= win and " " not in text[cues[i]:m.start]
 
     return [m for m in matches if not negated(m)]
 
@@ -192,9 +235,10 @@ def _training_bonus(text: str, matches: list[_Match], rules: Rules) -> None:
     win = rules.training_window
     for marker in rules.training.finditer(text):
         p, q = marker.span()
+        lo, hi = p - win, q + win   # a match ending before lo or starting after hi is never chosen
         best, best_gap = None, win + 1
         for m in matches:
-            if m.entry.branch == TRIAGE:
+            if m.end < lo or m.start > hi or m.entry.branch == TRIAGE:
                 continue
             if m.start < p and m.end >= q:
                 best, best_gap = m, -1
@@ -202,8 +246,7 @@ def _training_bonus(text: str, matches: list[_Match], rules: Rules) -> None:
             if m.entry.cls and m.entry.cls == rules.training_skip_class:   # the trainer, not the subject
                 continue
             gap = p - m.end if m.end <= p else m.start - q if m.start >= q else win + 1
-            between = text[m.end:p] if m.end <= p else text[q:m.start]
-            if gap < best_gap and " " not in between:
+            if gap < best_gap and " " not in (text[m.end:p] if m.end <= p else text[q:m.start]):
                 best, best_gap = m, gap
         if best is not None:
             best.bonus = rules.training_bonus
@@ -216,10 +259,12 @@ def find_matches(text: str, rules: Rules) -> list[_Match]:
     matches = _drop_evidence(text, _drop_negated(text, matches, rules), rules)
     if not matches:
         return matches
-    spans = ask_spans(text, rules.ask_cues)
-    matches = _apply_tie_rules(apply_ask_ties(matches, spans, rules.ask_ties), rules)
+    asking = asking_clauses(text, rules.ask_cues)
+    if asking:
+        place_in_clauses(text, matches)
+    matches = _apply_tie_rules(apply_ask_ties(matches, asking, rules.ask_ties), rules)
     _training_bonus(text, matches, rules)
-    discount_background(text, matches, spans, rules.background_length, rules.background_factor, TRIAGE)
+    discount_background(text, matches, asking, rules.background_length, rules.background_factor, TRIAGE)
     return matches
 
 

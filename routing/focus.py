@@ -18,7 +18,10 @@ text into clauses at every punctuation mark.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from typing import Any
+
+_SPACE = re.compile(" ")
 
 _KEYS = {"ask_cues", "ask_ties", "background_length", "background_factor", "no_ask"}
 
@@ -36,56 +39,74 @@ def load_focus(data: dict, classes: set[str], fail, words, cue_pattern, number) 
         if not (isinstance(pair, list) and len(pair) == 2 and all(c in classes for c in pair)):
             fail(f"focus.ask_ties[{i}]", f"expected two known keyword classes, got {pair!r}")
         ties.append((pair[0], pair[1]))
+    cues = words(spec["ask_cues"], "focus.ask_cues") if "ask_cues" in spec else ()
+    for i, cue in enumerate(cues):
+        if " " in cue:   # clauses are what spaces separate: such a cue could never be inside one
+            fail(f"focus.ask_cues[{i}]", f"an ask cue is one run of text, got {cue!r}")
     return {
         "ask_ties": tuple(ties),
         "background_length": int(number(spec.get("background_length", 0), "focus.background_length",
                                         "background_length", 0, 100000)),
         "background_factor": number(spec.get("background_factor", 1.0), "focus.background_factor",
                                     "background_factor", 0, 1),
-        "ask_cues": cue_pattern(words(spec["ask_cues"], "focus.ask_cues")) if "ask_cues" in spec else None,
+        "ask_cues": cue_pattern(cues),
         "no_ask": cue_pattern(words(spec["no_ask"], "focus.no_ask")) if "no_ask" in spec else None,
     }
 
 
-def ask_spans(text: str, ask_cues: re.Pattern | None) -> list[tuple[int, int]]:
-    """(start, end) of every clause of normalized `text` that holds an ask cue."""
+def asking_clauses(text: str, ask_cues: re.Pattern | None) -> list[int]:
+    """Indices, ascending, of the clauses of normalized `text` that hold an ask cue.
+    One scan of the whole text: a cue holds no space, so each one found lies inside one clause
+    and the first cue of every clause is found (a clause's own search would find it too)."""
     if ask_cues is None:
         return []
-    spans, pos = [], 0
-    for clause in text.split(" "):
-        end = pos + len(clause)
-        if ask_cues.search(clause):
-            spans.append((pos, end))
-        pos = end + 1
-    return spans
+    spaces = _spaces(text)
+    found = {bisect_left(spaces, c.start()) for c in ask_cues.finditer(text)}
+    return sorted(found)
 
 
-def _inside(m, spans) -> bool:
-    return any(s <= m.start < e for s, e in spans)
+def _spaces(text: str) -> list[int]:
+    """Positions of the clause boundaries (single spaces) of normalized `text`."""
+    return [m.start() for m in _SPACE.finditer(text)]
 
 
-def apply_ask_ties(matches: list, spans: list[tuple[int, int]], ties) -> list:
-    """Drop the incidental side of each tie pair when the asking clause names only the other."""
+def place_in_clauses(text: str, matches: list) -> None:
+    """Set each match's `clause` to the index of the clause holding its start."""
+    spaces = _spaces(text)
+    for m in matches:
+        m.clause = bisect_left(spaces, m.start)
+
+
+def apply_ask_ties(matches: list, asking: list[int], ties) -> list:
+    """Drop the incidental side of each tie pair when the last asking clause that names one
+    side only names it (matches carry `clause`, see place_in_clauses)."""
+    if not asking:
+        return matches
+    ask = set(asking)
     for first, second in ties:
         sides = {first, second}
-        present = {m.entry.cls for m in matches if m.entry.cls in sides}
-        if len(present) < 2:
+        named: dict[int, set[str]] = {}
+        for m in matches:
+            if m.entry.cls in sides:
+                named.setdefault(m.clause if m.clause in ask else -1, set()).add(m.entry.cls)
+        if len(set().union(*named.values())) < 2:
             continue
-        for s, e in reversed(spans):
-            named = {m.entry.cls for m in matches if m.entry.cls in sides and s <= m.start < e}
-            if len(named) == 1:
-                loser = (sides - named).pop()
+        for clause in reversed(asking):
+            if len(named.get(clause, ())) == 1:
+                loser = (sides - named[clause]).pop()
                 matches = [m for m in matches if m.entry.cls != loser]
                 break
     return matches
 
 
-def discount_background(text: str, matches: list, spans, length: int, factor: float, triage: str) -> None:
+def discount_background(text: str, matches: list, asking: list[int], length: int, factor: float,
+                        triage: str) -> None:
     """Scale down keywords outside the asking clauses of a long text (in place)."""
-    if not spans or factor >= 1.0 or not length or len(text) < length:
+    if not asking or factor >= 1.0 or not length or len(text) < length:
         return
-    if not any(m.entry.branch != triage and _inside(m, spans) for m in matches):
+    ask = set(asking)
+    if not any(m.entry.branch != triage and m.clause in ask for m in matches):
         return
     for m in matches:
-        if not _inside(m, spans):
+        if m.clause not in ask:
             m.scale = factor
