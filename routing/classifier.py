@@ -159,20 +159,17 @@ def _drop_contained(matches: list[_Match]) -> list[_Match]:
 
 
 def _drop_negated(text: str, matches: list[_Match], rules: Rules) -> list[_Match]:
-    """A match within `negation_window` chars after a cue, in the same clause, does not count (the
-    nearest cue before a match decides: any farther one spans the same text and more)."""
+    """A match starting within `negation_window` chars after a cue, in the same clause, does not count."""
     if rules.negation is None:
         return matches
-    cues = [c.end() for c in rules.negation.finditer(text)]
-    if not cues:
+    win, negated = rules.negation_window, set()
+    for cue in rules.negation.finditer(text):
+        c = cue.end()
+        stop = text.find(" ", c)
+        negated.update(range(c, min(c + win, len(text) if stop < 0 else stop) + 1))
+    if not negated:
         return matches
-    win = rules.negation_window
-
-    def negated(m: _Match) -> bool:
-        i = bisect_right(cues, m.start) - 1
-        return i >= 0 and m.start - cues[i] <= win and " " not in text[cues[i]:m.start]
-
-    return [m for m in matches if not negated(m)]
+    return [m for m in matches if m.start not in negated]
 
 
 def _drop_evidence(text: str, matches: list[_Match], rules: Rules) -> list[_Match]:
@@ -181,50 +178,57 @@ def _drop_evidence(text: str, matches: list[_Match], rules: Rules) -> list[_Matc
     words of the message still do: "B超显示图像不清楚" stays medtech)."""
     if rules.evidence is None or not rules.evidence_branches:
         return matches
-    win = rules.evidence_window
+    cues = {c.start() for c in rules.evidence_at.finditer(text)}   # every position a cue starts at
+    if not cues:
+        return matches
+    win, n, branches = rules.evidence_window, len(text), rules.evidence_branches
 
     def reported(m: _Match) -> bool:
-        if m.entry.branch not in rules.evidence_branches:
-            return False
-        for pos in range(m.end, min(len(text), m.end + win + 1)):
-            if rules.evidence.match(text, pos):
+        for pos in range(m.end, min(n, m.end + win + 1)):
+            if pos in cues:
                 return True
             if text[pos] == " ":
                 return False
         return False
 
-    flagged = [reported(m) for m in matches]
-    if not any(flagged):
-        return matches
-    return [m for m, f in zip(matches, flagged) if not f]
+    return [m for m in matches if m.entry.branch not in branches or not reported(m)]
 
 
 def _apply_tie_rules(matches: list[_Match], rules: Rules) -> list[_Match]:
-    classes: dict[str, set[str]] = {}
+    """The tie rules in order, on the matches of each keyword class (one pass to group them)."""
+    by_cls: dict[str, list[_Match]] = {}
     for m in matches:
         if m.entry.cls:
-            classes.setdefault(m.entry.cls, set()).add(m.entry.branch)
+            by_cls.setdefault(m.entry.cls, []).append(m)
+    if not by_cls:
+        return matches
+    classes = {cls: {m.entry.branch for m in group} for cls, group in by_cls.items()}
+    dropped: set[int] = set()
     for rule in rules.tie_rules:
         holders = classes.get(rule.when_class)
         if not holders or (rule.unless_class and rule.unless_class in classes):
             continue
+        target = rule.drop_class or rule.move_class
+        if target not in classes:
+            continue
         if rule.drop_class:
-            if rule.drop_class not in classes:
-                continue
-            matches = [m for m in matches if not (m.entry.cls == rule.drop_class and m.entry.branch not in holders)]
-            left = {m.entry.branch for m in matches if m.entry.cls == rule.drop_class}
+            kept = []
+            for m in by_cls[target]:
+                if m.entry.branch in holders:
+                    kept.append(m)
+                else:
+                    dropped.add(id(m))
+            by_cls[target] = kept
+            left = {m.entry.branch for m in kept}
         else:
-            if rule.move_class not in classes:
-                continue
-            for m in matches:
-                if m.entry.cls == rule.move_class:
-                    m.entry = replace(m.entry, branch=rule.to)
+            for m in by_cls[target]:
+                m.entry = replace(m.entry, branch=rule.to)
             left = {rule.to}
         if left:
-            classes[rule.drop_class or rule.move_class] = left
+            classes[target] = left
         else:
-            classes.pop(rule.drop_class or rule.move_class, None)
-    return matches
+            classes.pop(target, None)
+    return [m for m in matches if id(m) not in dropped] if dropped else matches
 
 
 def _training_bonus(text: str, matches: list[_Match], rules: Rules) -> None:

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from itertools import accumulate
+from operator import add
 from typing import Any
 
-_SPACE = re.compile(" ")
 
 _KEYS = {"ask_cues", "ask_ties", "background_length", "background_factor", "no_ask"}
 
@@ -66,8 +67,9 @@ def asking_clauses(text: str, ask_cues: re.Pattern | None) -> list[int]:
 
 
 def _spaces(text: str) -> list[int]:
-    """Positions of the clause boundaries (single spaces) of normalized `text`."""
-    return [m.start() for m in _SPACE.finditer(text)]
+    """Positions of the clause boundaries (single spaces) of normalized `text`, then len(text)."""
+    clauses = text.split(" ")
+    return list(map(add, accumulate(map(len, clauses)), range(len(clauses))))
 
 
 def place_in_clauses(text: str, matches: list) -> None:
@@ -80,23 +82,24 @@ def place_in_clauses(text: str, matches: list) -> None:
 def apply_ask_ties(matches: list, asking: list[int], ties) -> list:
     """Drop the incidental side of each tie pair when the last asking clause that names one
     side only names it (matches carry `clause`, see place_in_clauses)."""
-    if not asking:
+    if not asking or not ties:
         return matches
-    ask = set(asking)
-    for first, second in ties:
-        sides = {first, second}
-        named: dict[int, set[str]] = {}
-        for m in matches:
-            if m.entry.cls in sides:
-                named.setdefault(m.clause if m.clause in ask else -1, set()).add(m.entry.cls)
-        if len(set().union(*named.values())) < 2:
+    where: dict[str, set[int]] = {}          # keyword class -> clauses it is named in
+    for m in matches:
+        if m.entry.cls:
+            where.setdefault(m.entry.cls, set()).add(m.clause)
+    losers = set()
+    for pair in ties:
+        if not all(cls in where for cls in pair):
             continue
         for clause in reversed(asking):
-            if len(named.get(clause, ())) == 1:
-                loser = (sides - named[clause]).pop()
-                matches = [m for m in matches if m.entry.cls != loser]
+            named = [cls for cls in pair if clause in where[cls]]
+            if len(named) == 1:
+                loser = pair[1] if named[0] == pair[0] else pair[0]
+                losers.add(loser)
+                del where[loser]
                 break
-    return matches
+    return [m for m in matches if m.entry.cls not in losers] if losers else matches
 
 
 def discount_background(text: str, matches: list, asking: list[int], length: int, factor: float,

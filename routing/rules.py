@@ -9,6 +9,7 @@ its parts must occur in order within one clause, at most `phrase_gap` chars apar
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -88,6 +89,7 @@ class Rules:
     evidence: re.Pattern | None = None
     evidence_window: int = 1
     evidence_branches: frozenset[str] = frozenset()
+    evidence_at: re.Pattern | None = None     # the same cues as a lookahead: finds every start
     # focus (routing/focus.py): the asking clause decides on long, mixed texts
     ask_cues: re.Pattern | None = None
     ask_ties: tuple[tuple[str, str], ...] = ()
@@ -170,12 +172,12 @@ def _groups(spec: Any, key: str, branch: str, classes: set[str]) -> list[tuple[s
     return out
 
 
-def _cue_pattern(words: tuple[str, ...], not_after: tuple[str, ...] = ()) -> re.Pattern | None:
+def _cue_pattern(words: tuple[str, ...], not_after: tuple[str, ...] = (), lookahead: bool = False) -> re.Pattern | None:
     if not words:
         return None
     alt = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
     guard = "".join(f"(?<!{re.escape(w)})" for w in not_after)
-    return re.compile(f"{guard}(?:{alt})")
+    return re.compile(f"{guard}(?={alt})" if lookahead else f"{guard}(?:{alt})")
 
 
 def _tie_rules(spec: Any, classes: set[str]) -> tuple[TieRule, ...]:
@@ -254,7 +256,9 @@ def _automaton(raw: dict[str, list[Entry]]):
     """One pass over the text finds every head at every position (C speed); see head_hits."""
     import ahocorasick
     automaton = ahocorasick.Automaton()
-    for head, entries in raw.items():  # what the classifier needs at a hit, computed once here
+    blocks = Counter(ord(ch) >> 8 for head in raw for ch in head)
+    # children are searched in insertion order: heads whose first char is in a common block first
+    for head, entries in sorted(raw.items(), key=lambda item: -blocks[ord(item[0][0]) >> 8]):
         automaton.add_word(_letters(head), (len(head), ascii_edge(head[0]), ascii_edge(head[-1]), tuple(entries)))
     automaton.make_automaton()
     return automaton
@@ -316,6 +320,7 @@ def _assemble(data, th, names, branch_words, heads, classes) -> Rules:
         tie_rules=_tie_rules(data.get("tie_rules", []), classes),
         stopwords=frozenset(stop),
         evidence=_cue_pattern(lists["evidence.cues"]),
+        evidence_at=_cue_pattern(lists["evidence.cues"], lookahead=True),
         evidence_window=int(_number(ev.get("window", 1), "evidence.window", "window", 0, 10)),
         evidence_branches=frozenset(ev_branches),
         **load_focus(data, classes, _fail, _words, _cue_pattern, _number),
