@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, replace
+from itertools import accumulate
 
 from .focus import apply_ask_ties, asking_clauses, discount_background, place_in_clauses
 from .normalize import cut_alone, cut_tokens, normalize, segment_runs
@@ -75,16 +76,15 @@ def _raw_matches(text: str, rules: Rules) -> list[_Match]:
 
 
 class _Reach:
-    """Spans (start, end); holds(p, size) tells whether one of them holds p..p+size."""
+    """Spans (start, end) sorted by start; holds(p, size) tells whether one of them holds p..p+size."""
 
-    def __init__(self, spans, longer_than: int = 0):
-        self.starts, self.reach = [], []
-        top = -1
-        for s, e in sorted(sp for sp in spans if sp[1] - sp[0] > longer_than):
-            if e > top:
-                top = e
-            self.starts.append(s)
-            self.reach.append(top)
+    def __init__(self, starts: list[int], ends: list[int]):
+        self.starts, self.reach = starts, list(accumulate(ends, max))
+
+    @classmethod
+    def of(cls, spans: list[tuple[int, int]]) -> "_Reach":
+        spans.sort()
+        return cls([s for s, _ in spans], [e for _, e in spans])
 
     def holds(self, p: int, size: int = 1) -> bool:
         i = bisect_right(self.starts, p) - 1
@@ -111,11 +111,11 @@ def _token_matches(text: str, rules: Rules, raw: list[_Match]) -> list[_Match]:
     gates = [g.start() for g in rules.token_gate_re.finditer(text)]
     if not gates:
         return []
-    spans = _Reach((m.start, m.end) for m in raw)
+    spans = _Reach([m.start for m in raw], [m.end for m in raw])     # raw is sorted by start
     if all(spans.holds(p) for p in gates):
         return []
     longest = rules.token_longest
-    segs = _Reach((sg for m in raw for sg in m.segs), longer_than=longest)
+    segs = _Reach.of([(s, e) for m in raw for s, e in m.segs if e - s > longest])
     found, done = [], -1
     for p in gates:
         if p < done or segs.holds(p, longest) or (run := _run_of(text, p)) is None:
@@ -178,7 +178,7 @@ def _drop_evidence(text: str, matches: list[_Match], rules: Rules) -> list[_Matc
     words of the message still do: "B超显示图像不清楚" stays medtech)."""
     if rules.evidence is None or not rules.evidence_branches:
         return matches
-    cues = {c.start() for c in rules.evidence_at.finditer(text)}   # every position a cue starts at
+    cues = _starts(rules.evidence, text)
     if not cues:
         return matches
     win, n, branches = rules.evidence_window, len(text), rules.evidence_branches
@@ -192,6 +192,11 @@ def _drop_evidence(text: str, matches: list[_Match], rules: Rules) -> list[_Matc
         return False
 
     return [m for m in matches if m.entry.branch not in branches or not reported(m)]
+
+
+def _starts(pattern, text: str) -> set[int]:
+    """Every position of `text` where `pattern` matches (also those inside a match finditer found)."""
+    return {pos for found in pattern.finditer(text) for pos in range(*found.span()) if pattern.match(text, pos)}
 
 
 def _apply_tie_rules(matches: list[_Match], rules: Rules) -> list[_Match]:

@@ -89,7 +89,6 @@ class Rules:
     evidence: re.Pattern | None = None
     evidence_window: int = 1
     evidence_branches: frozenset[str] = frozenset()
-    evidence_at: re.Pattern | None = None     # the same cues as a lookahead: finds every start
     # focus (routing/focus.py): the asking clause decides on long, mixed texts
     ask_cues: re.Pattern | None = None
     ask_ties: tuple[tuple[str, str], ...] = ()
@@ -172,12 +171,14 @@ def _groups(spec: Any, key: str, branch: str, classes: set[str]) -> list[tuple[s
     return out
 
 
-def _cue_pattern(words: tuple[str, ...], not_after: tuple[str, ...] = (), lookahead: bool = False) -> re.Pattern | None:
+def _cue_pattern(words: tuple[str, ...], not_after: tuple[str, ...] = ()) -> re.Pattern | None:
     if not words:
         return None
-    alt = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
-    guard = "".join(f"(?<!{re.escape(w)})" for w in not_after)
-    return re.compile(f"{guard}(?={alt})" if lookahead else f"{guard}(?:{alt})")
+    # the guard follows each word ("不是" not after "是": 不是(?<!是不是)), so that the pattern starts
+    # with literals and the regex engine skips ahead to their first chars
+    alt = "|".join(re.escape(w) + "".join(f"(?<!{re.escape(g + w)})" for g in not_after)
+                   for w in sorted(set(words), key=len, reverse=True))
+    return re.compile(f"(?:{alt})")
 
 
 def _tie_rules(spec: Any, classes: set[str]) -> tuple[TieRule, ...]:
@@ -320,7 +321,6 @@ def _assemble(data, th, names, branch_words, heads, classes) -> Rules:
         tie_rules=_tie_rules(data.get("tie_rules", []), classes),
         stopwords=frozenset(stop),
         evidence=_cue_pattern(lists["evidence.cues"]),
-        evidence_at=_cue_pattern(lists["evidence.cues"], lookahead=True),
         evidence_window=int(_number(ev.get("window", 1), "evidence.window", "window", 0, 10)),
         evidence_branches=frozenset(ev_branches),
         **load_focus(data, classes, _fail, _words, _cue_pattern, _number),
