@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, replace
-from itertools import accumulate
+from functools import lru_cache
 
-from .focus import apply_ask_ties, asking_clauses, discount_background, place_in_clauses
+from .focus import apply_ask_ties, asking_clauses, discount_background
 from .normalize import cut_alone, cut_tokens, normalize, segment_runs
 from .rules import TRIAGE, Entry, Rules, ascii_edge, head_hits
 
@@ -75,20 +75,17 @@ def _raw_matches(text: str, rules: Rules) -> list[_Match]:
     return found
 
 
-class _Reach:
-    """Spans (start, end) sorted by start; holds(p, size) tells whether one of them holds p..p+size."""
-
-    def __init__(self, starts: list[int], ends: list[int]):
-        self.starts, self.reach = starts, list(accumulate(ends, max))
-
-    @classmethod
-    def of(cls, spans: list[tuple[int, int]]) -> "_Reach":
-        spans.sort()
-        return cls([s for s, _ in spans], [e for _, e in spans])
-
-    def holds(self, p: int, size: int = 1) -> bool:
-        i = bisect_right(self.starts, p) - 1
-        return i >= 0 and self.reach[i] >= p + size
+def _outside(points: list[int], spans: list[tuple[int, int]]) -> list[int]:
+    """The points (ascending) that lie in none of the half-open spans (sorted by start): one sweep."""
+    out, i, n, reach = [], 0, len(spans), -1
+    for p in points:
+        while i < n and spans[i][0] <= p:
+            if spans[i][1] > reach:
+                reach = spans[i][1]
+            i += 1
+        if reach <= p:
+            out.append(p)
+    return out
 
 
 def _run_of(text: str, p: int) -> tuple[int, int] | None:
@@ -111,17 +108,16 @@ def _token_matches(text: str, rules: Rules, raw: list[_Match]) -> list[_Match]:
     gates = [g.start() for g in rules.token_gate_re.finditer(text)]
     if not gates:
         return []
-    spans = _Reach([m.start for m in raw], [m.end for m in raw])     # raw is sorted by start
-    if all(spans.holds(p) for p in gates):
+    if not _outside(gates, [(m.start, m.end) for m in raw]):   # raw is sorted by start
         return []
-    longest = rules.token_longest
-    segs = _Reach.of([(s, e) for m in raw for s, e in m.segs if e - s > longest])
+    longest = rules.token_longest        # a segment longer than that holding p..p+longest drops the token
+    gates = _outside(gates, sorted((s, e - longest + 1) for m in raw for s, e in m.segs if e - s > longest))
     found, done = [], -1
     for p in gates:
-        if p < done or segs.holds(p, longest) or (run := _run_of(text, p)) is None:
+        if p < done or (run := _run_of(text, p)) is None:
             continue
         lo, done = run
-        group = [q for q in gates if lo <= q < done and not segs.holds(q, longest)]
+        group = [q for q in gates if lo <= q < done]
         chunk = text[lo:done]
         if longest == 1 and all(cut_alone(chunk, q - lo, rules.token_chars) for q in group):
             tokens = [(q, text[q]) for q in group]
@@ -144,7 +140,8 @@ def _drop_contained(matches: list[_Match]) -> list[_Match]:
     match's segment that holds it and is not the same span). One sweep by start, longest first."""
     if len(matches) < 2:
         return matches
-    segs = sorted((s, -e, k) for k, m in enumerate(matches) for s, e in m.segs)
+    segs = [(s, -e, k) for k, m in enumerate(matches) for s, e in m.segs]
+    segs.sort()
     dropped = set()
     reach, start, top = -1, None, -1        # reach: furthest end among segments starting earlier
     for s, neg_end, k in segs:
@@ -199,6 +196,11 @@ def _starts(pattern, text: str) -> set[int]:
     return {pos for found in pattern.finditer(text) for pos in range(*found.span()) if pattern.match(text, pos)}
 
 
+@lru_cache(maxsize=4096)
+def _moved(entry: Entry, branch: str) -> Entry:
+    return replace(entry, branch=branch)
+
+
 def _apply_tie_rules(matches: list[_Match], rules: Rules) -> list[_Match]:
     """The tie rules in order, on the matches of each keyword class (one pass to group them)."""
     by_cls: dict[str, list[_Match]] = {}
@@ -227,7 +229,7 @@ def _apply_tie_rules(matches: list[_Match], rules: Rules) -> list[_Match]:
             left = {m.entry.branch for m in kept}
         else:
             for m in by_cls[target]:
-                m.entry = replace(m.entry, branch=rule.to)
+                m.entry = _moved(m.entry, rule.to)
             left = {rule.to}
         if left:
             classes[target] = left
@@ -268,9 +270,7 @@ def find_matches(text: str, rules: Rules) -> list[_Match]:
     matches = _drop_evidence(text, _drop_negated(text, matches, rules), rules)
     if not matches:
         return matches
-    asking = asking_clauses(text, rules.ask_cues)
-    if asking:
-        place_in_clauses(text, matches)
+    asking = asking_clauses(text, rules.ask_cues, matches)
     matches = _apply_tie_rules(apply_ask_ties(matches, asking, rules.ask_ties), rules)
     _training_bonus(text, matches, rules)
     discount_background(text, matches, asking, rules.background_length, rules.background_factor, TRIAGE)

@@ -55,33 +55,26 @@ def load_focus(data: dict, classes: set[str], fail, words, cue_pattern, number) 
     }
 
 
-def asking_clauses(text: str, ask_cues: re.Pattern | None) -> list[int]:
-    """Indices, ascending, of the clauses of normalized `text` that hold an ask cue.
+def asking_clauses(text: str, ask_cues: re.Pattern | None, matches: list) -> list[int]:
+    """Indices, ascending, of the clauses of normalized `text` that hold an ask cue; when there are
+    any, each match's `clause` is set to the index of the clause holding its start.
     One scan of the whole text: a cue holds no space, so each one found lies inside one clause
     and the first cue of every clause is found (a clause's own search would find it too)."""
     if ask_cues is None:
         return []
-    spaces = _spaces(text)
-    found = {bisect_left(spaces, c.start()) for c in ask_cues.finditer(text)}
-    return sorted(found)
-
-
-def _spaces(text: str) -> list[int]:
-    """Positions of the clause boundaries (single spaces) of normalized `text`, then len(text)."""
-    clauses = text.split(" ")
-    return list(map(add, accumulate(map(len, clauses)), range(len(clauses))))
-
-
-def place_in_clauses(text: str, matches: list) -> None:
-    """Set each match's `clause` to the index of the clause holding its start."""
-    spaces = _spaces(text)
+    cues = [c.start() for c in ask_cues.finditer(text)]
+    if not cues:
+        return []
+    clauses = text.split(" ")   # spaces[i]: the position of the space ending clause i (last: len(text))
+    spaces = list(map(add, accumulate(map(len, clauses)), range(len(clauses))))
     for m in matches:
         m.clause = bisect_left(spaces, m.start)
+    return sorted({bisect_left(spaces, c) for c in cues})
 
 
 def apply_ask_ties(matches: list, asking: list[int], ties) -> list:
     """Drop the incidental side of each tie pair when the last asking clause that names one
-    side only names it (matches carry `clause`, see place_in_clauses)."""
+    side only names it (matches carry `clause`, see asking_clauses)."""
     if not asking or not ties:
         return matches
     where: dict[str, set[int]] = {}          # keyword class -> clauses it is named in
