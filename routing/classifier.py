@@ -59,19 +59,31 @@ def _find_tail(text: str, pos: int, tail: tuple[str, ...], gap: int) -> list[tup
 
 
 def _raw_matches(text: str, rules: Rules) -> list[_Match]:
+    """Matches of the raw heads, by start, longest first. A plain keyword whose head lies inside a
+    longer head that matched is left out at once: _drop_contained would drop it (phrases stay, their
+    span counts for the token gate)."""
     found = []
     gap, n = rules.phrase_gap, len(text)
+    reach, at, top = -1, -1, -1      # furthest end of matched heads starting before `at`; longest at `at`
     for i, size, (_, first, last, entries) in head_hits(text, rules):
         end = i - size
+        if i != at:
+            reach, at, top = max(reach, top), i, -1
         if (first and i and ascii_edge(text[i - 1])) or (last and end < n and ascii_edge(text[end])):
             continue
+        inside, matched = reach >= end or top > end, False
         for entry in entries:
             if not entry.tail:
-                found.append(_Match(i, end, ((i, end),), entry))
+                if not inside:
+                    found.append(_Match(i, end, ((i, end),), entry))
+                    matched = True
                 continue
             segs = _find_tail(text, end, entry.tail, gap)
             if segs:
                 found.append(_Match(i, segs[-1][1], ((i, end), *segs), entry))
+                matched = True
+        if matched and end > top:
+            top = end
     return found
 
 
@@ -111,7 +123,9 @@ def _token_matches(text: str, rules: Rules, raw: list[_Match]) -> list[_Match]:
     if not _outside(gates, [(m.start, m.end) for m in raw]):   # raw is sorted by start
         return []
     longest = rules.token_longest        # a segment longer than that holding p..p+longest drops the token
-    gates = _outside(gates, sorted((s, e - longest + 1) for m in raw for s, e in m.segs if e - s > longest))
+    long_segs = [(s, e - longest + 1) for m in raw for s, e in m.segs if e - s > longest]
+    long_segs.sort()
+    gates = _outside(gates, long_segs)
     found, done = [], -1
     for p in gates:
         if p < done or (run := _run_of(text, p)) is None:
