@@ -87,6 +87,19 @@ def _raw_matches(text: str, rules: Rules) -> list[_Match]:
     return found
 
 
+def _all_inside(points: list[int], raw: list[_Match]) -> bool:
+    """Every point (ascending) lies inside a match of `raw` (sorted by start): one sweep, stopping early."""
+    i, n, reach = 0, len(raw), -1
+    for p in points:
+        while i < n and raw[i].start <= p:
+            if raw[i].end > reach:
+                reach = raw[i].end
+            i += 1
+        if reach <= p:
+            return False
+    return True
+
+
 def _outside(points: list[int], spans: list[tuple[int, int]]) -> list[int]:
     """The points (ascending) that lie in none of the half-open spans (sorted by start): one sweep."""
     out, i, n, reach = [], 0, len(spans), -1
@@ -120,7 +133,7 @@ def _token_matches(text: str, rules: Rules, raw: list[_Match]) -> list[_Match]:
     gates = [g.start() for g in rules.token_gate_re.finditer(text)]
     if not gates:
         return []
-    if not _outside(gates, [(m.start, m.end) for m in raw]):   # raw is sorted by start
+    if _all_inside(gates, raw):
         return []
     longest = rules.token_longest        # a segment longer than that holding p..p+longest drops the token
     long_segs = [(s, e - longest + 1) for m in raw for s, e in m.segs if e - s > longest]

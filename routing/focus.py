@@ -77,9 +77,10 @@ def apply_ask_ties(matches: list, asking: list[int], ties) -> list:
     side only names it (matches carry `clause`, see asking_clauses)."""
     if not asking or not ties:
         return matches
+    tied = {cls for pair in ties for cls in pair}
     where: dict[str, set[int]] = {}          # keyword class -> clauses it is named in
     for m in matches:
-        if m.entry.cls:
+        if m.entry.cls in tied:
             where.setdefault(m.entry.cls, set()).add(m.clause)
     losers = set()
     for pair in ties:
