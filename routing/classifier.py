@@ -68,7 +68,9 @@ def _raw_matches(text: str, rules: Rules) -> list[_Match]:
     for i, size, (_, first, last, entries) in head_hits(text, rules):
         end = i - size
         if i != at:
-            reach, at, top = max(reach, top), i, -1
+            if top > reach:
+                reach = top
+            at, top = i, -1
         if (first and i and ascii_edge(text[i - 1])) or (last and end < n and ascii_edge(text[end])):
             continue
         inside, matched = reach >= end or top > end, False
@@ -173,8 +175,10 @@ def _drop_contained(matches: list[_Match]) -> list[_Match]:
     reach, start, top = -1, None, -1        # reach: furthest end among segments starting earlier
     for s, neg_end, k in segs:
         e = -neg_end
-        if s != start:
-            reach, start, top = max(reach, top), s, e     # top: the longest segment starting at s
+        if s != start:                      # top: the longest segment starting at s
+            if top > reach:
+                reach = top
+            start, top = s, e
         if reach >= e or top > e:
             dropped.add(k)
     if not dropped:
@@ -308,10 +312,11 @@ def _score(matches: list[_Match]) -> dict[str, dict[str, float]]:
     """Per branch, each distinct word counted once at its best weight."""
     scores: dict[str, dict[str, float]] = {}
     for m in matches:
-        words = scores.setdefault(m.entry.branch, {})
-        weight = (m.entry.weight + m.bonus) * m.scale
-        if weight > words.get(m.entry.word, 0.0):
-            words[m.entry.word] = weight
+        e = m.entry
+        words = scores.setdefault(e.branch, {})
+        weight = (e.weight + m.bonus) * m.scale
+        if weight > words.get(e.word, 0.0):
+            words[e.word] = weight
     return scores
 
 
