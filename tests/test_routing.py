@@ -241,15 +241,15 @@ def _joined_texts(size: int = 2000, count: int = 60) -> list[str]:
 
 
 def _effective(matches: list) -> list[tuple]:
-    from routing import classifier
+    from routing import matching
 
-    return [(m.start, m.end, m.entry.word, m.entry.branch) for m in classifier._drop_contained(matches)]
+    return [(m.start, m.end, m.entry.word, m.entry.branch) for m in matching.drop_contained(matches)]
 
 
 def test_token_matches_cut_only_where_a_token_can_count(rules):
     """Looking only at gate chars outside longer raw segments, and cutting a run only when such a char
     is not cut alone anyway, leaves exactly the matches of cutting every run that holds a gate char."""
-    from routing import classifier
+    from routing import matching
     from routing.normalize import cut_tokens, segment_runs
 
     def every_run(text: str, raw: list) -> list:
@@ -262,7 +262,7 @@ def test_token_matches_cut_only_where_a_token_can_count(rules):
                 continue
             pos = run.start()
             for tok in cut_tokens(run.group(), rules.token_chars):
-                found += [classifier._Match(pos, pos + len(tok), ((pos, pos + len(tok)),), e)
+                found += [matching.Match(pos, pos + len(tok), ((pos, pos + len(tok)),), e)
                           for e in rules.token_entries.get(tok, ())]
                 pos += len(tok)
         return found
@@ -271,8 +271,8 @@ def test_token_matches_cut_only_where_a_token_can_count(rules):
     texts += ["眼 我们卫生院的b超机坏了 麻烦来修一下 眼睛看不清", "abc修 x-ray修理 修", "修" * 3, "家属天天给我打电话"]
     cut_some = 0
     for text in texts:
-        raw = classifier._raw_matches(text, rules)
-        got = _effective(raw + classifier._token_matches(text, rules, raw))
+        raw = matching.raw_matches(text, rules)
+        got = _effective(raw + matching.token_matches(text, rules, raw))
         assert got == _effective(raw + every_run(text, raw)), text
         cut_some += len(got) > len(_effective(raw))
     assert cut_some > 10
@@ -559,7 +559,7 @@ def test_automaton_finds_every_head_at_every_position(rules):
 def test_dropping_contained_matches_equals_the_pairwise_check():
     import random
 
-    from routing.classifier import _drop_contained, _Match
+    from routing.matching import Match, drop_contained
 
     def pairwise(matches):
         return [m for k, m in enumerate(matches)
@@ -575,8 +575,8 @@ def test_dropping_contained_matches_equals_the_pairwise_check():
             if rng.random() < 0.2:
                 t = segs[0][1] + rng.randint(0, 3)
                 segs.append((t, t + rng.randint(1, 3)))
-            matches.append(_Match(s, segs[-1][1], tuple(segs), None))
-        assert _drop_contained(matches) == pairwise(matches)
+            matches.append(Match(s, segs[-1][1], tuple(segs), None))
+        assert drop_contained(matches) == pairwise(matches)
 
 
 def test_guard_after_the_word_finds_what_a_leading_guard_finds(rules):
