@@ -23,7 +23,6 @@ from itertools import accumulate
 from operator import add
 from typing import Any
 
-
 _KEYS = {"ask_cues", "ask_ties", "background_length", "background_factor", "no_ask"}
 
 
