@@ -2,11 +2,13 @@
 
 Run from the repository root:
     .venv/bin/python benchmarks/bench_routing.py [--dev P] [--dev2 P] [--holdout P] [--seconds N] [--errors]
+    .venv/bin/python benchmarks/bench_routing.py --decisions OUT   # dump decisions, compare two runs with cmp
 """
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 import time
 from pathlib import Path
@@ -79,6 +81,39 @@ def long_texts(records: list[dict], size: int = 2000) -> list[str]:
     return texts
 
 
+DATA_SETS = ("routing-dev.jsonl", "routing-dev-2.jsonl", "routing-holdout.jsonl", "routing-probe2.jsonl")
+
+
+def decision_texts(seed: int = 20, randoms: int = 5000) -> list[tuple[str, str]]:
+    """(group, text): every text of the four data sets, joined bursts of 100..2,500 chars and random
+    texts drawn from their characters and punctuation (deterministic for `seed`)."""
+    pool = [r["text"] for name in DATA_SETS for r in _load(ROOT / "tests/data" / name)]
+    out = [("data", t) for t in pool]
+    for size in (100, 300, 600, 1000, 1500, 2000, 2500):
+        out += [(f"long{size}", t) for t in long_texts([{"text": t} for t in pool], size)]
+    rng = random.Random(seed)
+    chars = sorted(set("".join(pool))) + list("，。！？ 、…~ ")
+    for _ in range(randoms):
+        n = rng.choice((5, 20, 60, 200, 800, 2000))
+        if rng.random() < 0.5:
+            text = "".join(rng.choice(chars) for _ in range(n))
+        else:
+            words = [t[rng.randrange(len(t)):][:rng.randint(1, 8)] for t in rng.choices(pool, k=n // 4 + 1)]
+            text = "".join(w + rng.choice(("", "", "，", " ", "。")) for w in words)[:n]
+        out.append(("random", text))
+    return out
+
+
+def dump_decisions(path: str, rules) -> None:
+    """One JSON line per text of decision_texts(): group, length and the full decision."""
+    import routing
+
+    with open(path, "w", encoding="utf-8") as fh:
+        for group, text in decision_texts():
+            d = routing.classify(text, rules).to_dict()
+            fh.write(json.dumps({"group": group, "chars": len(text), **d}, ensure_ascii=False) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dev", default=str(ROOT / "tests/data/routing-dev.jsonl"))
@@ -88,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="independently written labelled sample")
     parser.add_argument("--seconds", type=float, default=3.0, help="time budget of the throughput loop")
     parser.add_argument("--errors", action="store_true", help="list every misclassified message")
+    parser.add_argument("--decisions", metavar="OUT", help="only write every decision of decision_texts() to OUT")
     args = parser.parse_args(argv)
 
     rss_before = rss_mib()
@@ -98,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     t_rules = time.perf_counter()
     routing.init_segmenter(ROOT / "routing/userdict.txt", ROOT / "var", token_chars=rules.token_chars)
     t_ready = time.perf_counter()
+    if args.decisions:
+        dump_decisions(args.decisions, rules)
+        return 0
 
     records = []
     for name, path in (("dev1", args.dev), ("dev2", args.dev2), ("holdout", args.holdout)):

@@ -9,12 +9,14 @@ keywords and weights that produced it; unclear cases go to "triage".
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
-from .focus import apply_ask_ties, ask_spans, discount_background
-from .normalize import cut_tokens, normalize, segment_runs
-from .rules import TRIAGE, Entry, Rules, ascii_edge
+from .focus import apply_ask_ties, asking_clauses, discount_background
+from .matching import Match, drop_contained, raw_matches, token_matches
+from .normalize import normalize
+from .rules import TRIAGE, Entry, Rules
 
-MAX_CHARS = 500
+MAX_CHARS = 2000   # longer texts are classified on their first MAX_CHARS normalized chars
 
 
 @dataclass(frozen=True)
@@ -30,161 +32,90 @@ class Decision:
                 "runner_up": self.runner_up}
 
 
-@dataclass(slots=True)
-class _Match:
-    start: int
-    end: int
-    segs: tuple[tuple[int, int], ...]
-    entry: Entry
-    bonus: float = 0.0
-    scale: float = 1.0
-
-
-def _find_tail(text: str, pos: int, tail: tuple[str, ...], gap: int) -> list[tuple[int, int]] | None:
-    segs = []
-    for part in tail:
-        window = text[pos:pos + gap + len(part)]
-        cut = window.find(" ")
-        if cut >= 0:
-            window = window[:cut]
-        at = window.find(part)
-        if at < 0:
-            return None
-        segs.append((pos + at, pos + at + len(part)))
-        pos = pos + at + len(part)
-    return segs
-
-
-def _raw_matches(text: str, rules: Rules) -> list[_Match]:
-    found = []
-    gap, n = rules.phrase_gap, len(text)
-    hits = [(end - size + 1, -size, end + 1, first, last, entries)
-            for end, (size, first, last, entries) in rules.automaton.iter(text)]
-    hits.sort()  # by start, longest first (a head occurs once per start and length)
-    for i, _, end, first, last, entries in hits:
-        if (first and i and ascii_edge(text[i - 1])) or (last and end < n and ascii_edge(text[end])):
-            continue
-        for entry in entries:
-            if not entry.tail:
-                found.append(_Match(i, end, ((i, end),), entry))
-                continue
-            segs = _find_tail(text, end, entry.tail, gap)
-            if segs:
-                found.append(_Match(i, segs[-1][1], ((i, end), *segs), entry))
-    return found
-
-
-def _token_matches(text: str, rules: Rules, raw: list[_Match]) -> list[_Match]:
-    """Token-only keywords; jieba runs only if a gate char stands outside every raw match, and then only
-    on the runs of text that hold a gate char (jieba cuts each run on its own: the same tokens)."""
-    if not rules.token_entries or rules.token_gate.isdisjoint(text):
-        return []
-    covered = set()
-    for m in raw:
-        covered.update(range(m.start, m.end))
-    if all(i in covered for i, ch in enumerate(text) if ch in rules.token_gate):
-        return []
-    found = []
-    for block in segment_runs(text):
-        if rules.token_gate.isdisjoint(block.group()):
-            continue
-        pos = block.start()
-        for tok in cut_tokens(block.group(), rules.token_chars):
-            entries = rules.token_entries.get(tok)
-            if entries:
-                found += [_Match(pos, pos + len(tok), ((pos, pos + len(tok)),), e) for e in entries]
-            pos += len(tok)
-    return found
-
-
-def _drop_contained(matches: list[_Match]) -> list[_Match]:
-    """Longest match wins: drop a match whose literal part lies inside a longer one."""
-    if len(matches) < 2:
-        return matches
-    segs = [(s, e, e - s, k) for k, m in enumerate(matches) for s, e in m.segs]
-    keep = []
-    for k, m in enumerate(matches):
-        inside = False
-        for s, e in m.segs:
-            size = e - s
-            for s2, e2, size2, k2 in segs:
-                if size2 > size and s2 <= s and e <= e2 and k2 != k:
-                    inside = True
-                    break
-            if inside:
-                break
-        if not inside:
-            keep.append(m)
-    return keep
-
-
-def _drop_negated(text: str, matches: list[_Match], rules: Rules) -> list[_Match]:
+def _drop_negated(text: str, matches: list[Match], rules: Rules) -> list[Match]:
+    """A match starting within `negation_window` chars after a cue, in the same clause, does not count."""
     if rules.negation is None:
         return matches
-    cues = [c.end() for c in rules.negation.finditer(text)]
-    if not cues:
+    win, negated = rules.negation_window, set()
+    for cue in rules.negation.finditer(text):
+        c = cue.end()
+        stop = text.find(" ", c)
+        negated.update(range(c, min(c + win, len(text) if stop < 0 else stop) + 1))
+    if not negated:
         return matches
-    win = rules.negation_window
-
-    def negated(m: _Match) -> bool:
-        return any(c <= m.start <= c + win and " " not in text[c:m.start] for c in cues)
-
-    return [m for m in matches if not negated(m)]
+    return [m for m in matches if m.start not in negated]
 
 
-def _drop_evidence(text: str, matches: list[_Match], rules: Rules) -> list[_Match]:
+def _drop_evidence(text: str, matches: list[Match], rules: Rules) -> list[Match]:
     """"B超提示胆囊结石", "拍片说是骨折": the test reports a finding; the request is
     about the finding, so such keywords of `evidence.branches` do not count (other
     words of the message still do: "B超显示图像不清楚" stays medtech)."""
     if rules.evidence is None or not rules.evidence_branches:
         return matches
-    win = rules.evidence_window
+    cues = _starts(rules.evidence, text)
+    if not cues:
+        return matches
+    win, n, branches = rules.evidence_window, len(text), rules.evidence_branches
 
-    def reported(m: _Match) -> bool:
-        if m.entry.branch not in rules.evidence_branches:
-            return False
-        for pos in range(m.end, min(len(text), m.end + win + 1)):
-            if rules.evidence.match(text, pos):
+    def reported(m: Match) -> bool:
+        for pos in range(m.end, min(n, m.end + win + 1)):
+            if pos in cues:
                 return True
             if text[pos] == " ":
                 return False
         return False
 
-    flagged = [reported(m) for m in matches]
-    if not any(flagged):
-        return matches
-    return [m for m, f in zip(matches, flagged) if not f]
+    return [m for m in matches if m.entry.branch not in branches or not reported(m)]
 
 
-def _apply_tie_rules(matches: list[_Match], rules: Rules) -> list[_Match]:
-    classes: dict[str, set[str]] = {}
+def _starts(pattern, text: str) -> set[int]:
+    """Every position of `text` where `pattern` matches (also those inside a match finditer found)."""
+    return {pos for found in pattern.finditer(text) for pos in range(*found.span()) if pattern.match(text, pos)}
+
+
+@lru_cache(maxsize=4096)
+def _moved(entry: Entry, branch: str) -> Entry:
+    return replace(entry, branch=branch)
+
+
+def _apply_tie_rules(matches: list[Match], rules: Rules) -> list[Match]:
+    """The tie rules in order, on the matches of each keyword class (one pass to group them)."""
+    by_cls: dict[str, list[Match]] = {}
     for m in matches:
         if m.entry.cls:
-            classes.setdefault(m.entry.cls, set()).add(m.entry.branch)
+            by_cls.setdefault(m.entry.cls, []).append(m)
+    if not by_cls:
+        return matches
+    classes = {cls: {m.entry.branch for m in group} for cls, group in by_cls.items()}
+    dropped: set[int] = set()
     for rule in rules.tie_rules:
         holders = classes.get(rule.when_class)
         if not holders or (rule.unless_class and rule.unless_class in classes):
             continue
+        target = rule.drop_class or rule.move_class
+        if target not in classes:
+            continue
         if rule.drop_class:
-            if rule.drop_class not in classes:
-                continue
-            matches = [m for m in matches if not (m.entry.cls == rule.drop_class and m.entry.branch not in holders)]
-            left = {m.entry.branch for m in matches if m.entry.cls == rule.drop_class}
+            kept = []
+            for m in by_cls[target]:
+                if m.entry.branch in holders:
+                    kept.append(m)
+                else:
+                    dropped.add(id(m))
+            by_cls[target] = kept
+            left = {m.entry.branch for m in kept}
         else:
-            if rule.move_class not in classes:
-                continue
-            for m in matches:
-                if m.entry.cls == rule.move_class:
-                    m.entry = replace(m.entry, branch=rule.to)
+            for m in by_cls[target]:
+                m.entry = _moved(m.entry, rule.to)
             left = {rule.to}
         if left:
-            classes[rule.drop_class or rule.move_class] = left
+            classes[target] = left
         else:
-            classes.pop(rule.drop_class or rule.move_class, None)
-    return matches
+            classes.pop(target, None)
+    return [m for m in matches if id(m) not in dropped] if dropped else matches
 
 
-def _training_bonus(text: str, matches: list[_Match], rules: Rules) -> None:
+def _training_bonus(text: str, matches: list[Match], rules: Rules) -> None:
     """Training goes to its subject: the keyword naming it (护理培训), else the
     nearest non-department keyword right before or after the marker."""
     if rules.training is None or not rules.training_bonus:
@@ -192,9 +123,10 @@ def _training_bonus(text: str, matches: list[_Match], rules: Rules) -> None:
     win = rules.training_window
     for marker in rules.training.finditer(text):
         p, q = marker.span()
+        lo, hi = p - win, q + win   # a match ending before lo or starting after hi is never chosen
         best, best_gap = None, win + 1
         for m in matches:
-            if m.entry.branch == TRIAGE:
+            if m.end < lo or m.start > hi or m.entry.branch == TRIAGE:
                 continue
             if m.start < p and m.end >= q:
                 best, best_gap = m, -1
@@ -202,35 +134,35 @@ def _training_bonus(text: str, matches: list[_Match], rules: Rules) -> None:
             if m.entry.cls and m.entry.cls == rules.training_skip_class:   # the trainer, not the subject
                 continue
             gap = p - m.end if m.end <= p else m.start - q if m.start >= q else win + 1
-            between = text[m.end:p] if m.end <= p else text[q:m.start]
-            if gap < best_gap and " " not in between:
+            if gap < best_gap and " " not in (text[m.end:p] if m.end <= p else text[q:m.start]):
                 best, best_gap = m, gap
         if best is not None:
             best.bonus = rules.training_bonus
 
 
-def find_matches(text: str, rules: Rules) -> list[_Match]:
+def find_matches(text: str, rules: Rules) -> list[Match]:
     """All effective keyword matches of normalized `text`, after negation and tie rules."""
-    raw = _raw_matches(text, rules)
-    matches = _drop_contained(raw + _token_matches(text, rules, raw))
+    raw = raw_matches(text, rules)
+    matches = drop_contained(raw + token_matches(text, rules, raw))
     matches = _drop_evidence(text, _drop_negated(text, matches, rules), rules)
     if not matches:
         return matches
-    spans = ask_spans(text, rules.ask_cues)
-    matches = _apply_tie_rules(apply_ask_ties(matches, spans, rules.ask_ties), rules)
+    asking = asking_clauses(text, rules.ask_cues, matches)
+    matches = _apply_tie_rules(apply_ask_ties(matches, asking, rules.ask_ties), rules)
     _training_bonus(text, matches, rules)
-    discount_background(text, matches, spans, rules.background_length, rules.background_factor, TRIAGE)
+    discount_background(text, matches, asking, rules.background_length, rules.background_factor, TRIAGE)
     return matches
 
 
-def _score(matches: list[_Match]) -> dict[str, dict[str, float]]:
+def _score(matches: list[Match]) -> dict[str, dict[str, float]]:
     """Per branch, each distinct word counted once at its best weight."""
     scores: dict[str, dict[str, float]] = {}
     for m in matches:
-        words = scores.setdefault(m.entry.branch, {})
-        weight = (m.entry.weight + m.bonus) * m.scale
-        if weight > words.get(m.entry.word, 0.0):
-            words[m.entry.word] = weight
+        e = m.entry
+        words = scores.setdefault(e.branch, {})
+        weight = (e.weight + m.bonus) * m.scale
+        if weight > words.get(e.word, 0.0):
+            words[e.word] = weight
     return scores
 
 

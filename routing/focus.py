@@ -18,6 +18,9 @@ text into clauses at every punctuation mark.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from itertools import accumulate
+from operator import add
 from typing import Any
 
 _KEYS = {"ask_cues", "ask_ties", "background_length", "background_factor", "no_ask"}
@@ -36,56 +39,70 @@ def load_focus(data: dict, classes: set[str], fail, words, cue_pattern, number) 
         if not (isinstance(pair, list) and len(pair) == 2 and all(c in classes for c in pair)):
             fail(f"focus.ask_ties[{i}]", f"expected two known keyword classes, got {pair!r}")
         ties.append((pair[0], pair[1]))
+    cues = words(spec["ask_cues"], "focus.ask_cues") if "ask_cues" in spec else ()
+    for i, cue in enumerate(cues):
+        if " " in cue:   # clauses are what spaces separate: such a cue could never be inside one
+            fail(f"focus.ask_cues[{i}]", f"an ask cue is one run of text, got {cue!r}")
     return {
         "ask_ties": tuple(ties),
         "background_length": int(number(spec.get("background_length", 0), "focus.background_length",
                                         "background_length", 0, 100000)),
         "background_factor": number(spec.get("background_factor", 1.0), "focus.background_factor",
                                     "background_factor", 0, 1),
-        "ask_cues": cue_pattern(words(spec["ask_cues"], "focus.ask_cues")) if "ask_cues" in spec else None,
+        "ask_cues": cue_pattern(cues),
         "no_ask": cue_pattern(words(spec["no_ask"], "focus.no_ask")) if "no_ask" in spec else None,
     }
 
 
-def ask_spans(text: str, ask_cues: re.Pattern | None) -> list[tuple[int, int]]:
-    """(start, end) of every clause of normalized `text` that holds an ask cue."""
+def asking_clauses(text: str, ask_cues: re.Pattern | None, matches: list) -> list[int]:
+    """Indices, ascending, of the clauses of normalized `text` that hold an ask cue; when there are
+    any, each match's `clause` is set to the index of the clause holding its start.
+    One scan of the whole text: a cue holds no space, so each one found lies inside one clause
+    and the first cue of every clause is found (a clause's own search would find it too)."""
     if ask_cues is None:
         return []
-    spans, pos = [], 0
-    for clause in text.split(" "):
-        end = pos + len(clause)
-        if ask_cues.search(clause):
-            spans.append((pos, end))
-        pos = end + 1
-    return spans
+    cues = [c.start() for c in ask_cues.finditer(text)]
+    if not cues:
+        return []
+    clauses = text.split(" ")   # spaces[i]: the position of the space ending clause i (last: len(text))
+    spaces = list(map(add, accumulate(map(len, clauses)), range(len(clauses))))
+    for m in matches:
+        m.clause = bisect_left(spaces, m.start)
+    return sorted({bisect_left(spaces, c) for c in cues})
 
 
-def _inside(m, spans) -> bool:
-    return any(s <= m.start < e for s, e in spans)
-
-
-def apply_ask_ties(matches: list, spans: list[tuple[int, int]], ties) -> list:
-    """Drop the incidental side of each tie pair when the asking clause names only the other."""
-    for first, second in ties:
-        sides = {first, second}
-        present = {m.entry.cls for m in matches if m.entry.cls in sides}
-        if len(present) < 2:
+def apply_ask_ties(matches: list, asking: list[int], ties) -> list:
+    """Drop the incidental side of each tie pair when the last asking clause that names one
+    side only names it (matches carry `clause`, see asking_clauses)."""
+    if not asking or not ties:
+        return matches
+    tied = {cls for pair in ties for cls in pair}
+    where: dict[str, set[int]] = {}          # keyword class -> clauses it is named in
+    for m in matches:
+        if m.entry.cls in tied:
+            where.setdefault(m.entry.cls, set()).add(m.clause)
+    losers = set()
+    for pair in ties:
+        if not all(cls in where for cls in pair):
             continue
-        for s, e in reversed(spans):
-            named = {m.entry.cls for m in matches if m.entry.cls in sides and s <= m.start < e}
+        for clause in reversed(asking):
+            named = [cls for cls in pair if clause in where[cls]]
             if len(named) == 1:
-                loser = (sides - named).pop()
-                matches = [m for m in matches if m.entry.cls != loser]
+                loser = pair[1] if named[0] == pair[0] else pair[0]
+                losers.add(loser)
+                del where[loser]
                 break
-    return matches
+    return [m for m in matches if m.entry.cls not in losers] if losers else matches
 
 
-def discount_background(text: str, matches: list, spans, length: int, factor: float, triage: str) -> None:
+def discount_background(text: str, matches: list, asking: list[int], length: int, factor: float,
+                        triage: str) -> None:
     """Scale down keywords outside the asking clauses of a long text (in place)."""
-    if not spans or factor >= 1.0 or not length or len(text) < length:
+    if not asking or factor >= 1.0 or not length or len(text) < length:
         return
-    if not any(m.entry.branch != triage and _inside(m, spans) for m in matches):
+    ask = set(asking)
+    if not any(m.entry.branch != triage and m.clause in ask for m in matches):
         return
     for m in matches:
-        if not _inside(m, spans):
+        if m.clause not in ask:
             m.scale = factor

@@ -56,6 +56,27 @@ class _CharTable(dict):
 _TABLE = _CharTable()
 
 
+def _plain_classes() -> tuple[str, str]:
+    """Characters whose table entry is their str.lower() (kept) or a single space (folded), among
+    ASCII, CJK punctuation, full-width forms and quotes/dashes; every one checked against _TABLE."""
+    keep, fold = [], []
+    codes = (*range(128), *range(0x3000, 0x3040), *range(0xFF00, 0xFF66), *range(0x2010, 0x2028))
+    for ch in map(chr, codes):
+        out = _TABLE[ord(ch)]
+        if out == " " and ch.lower() == ch:
+            fold.append(ch)
+        elif len(out) == 1 and out == ch.lower():
+            keep.append(ch)
+    return "".join(keep), "".join(fold)
+
+
+_KEEP, _FOLDED = _plain_classes()
+# CJK unified ideographs U+4E00..U+9FFF are their own table entry (tests/test_routing.py checks it):
+# a text of only these, _KEEP and _FOLDED chars maps by lower() and folding, without a lookup per char.
+_NOT_PLAIN = re.compile("[^\u4e00-\u9fff" + re.escape(_KEEP) + re.escape(_FOLDED) + "]")
+_FOLD_RE = re.compile("[" + re.escape(_FOLDED) + "]")
+
+
 def _t2s():
     """The OpenCC traditional -> simplified converter, created once per process."""
     global _converter
@@ -72,8 +93,11 @@ def normalize(text: str) -> str:
     """Return the canonical form of `text` used for all matching."""
     if not text:
         return ""
-    folded = _t2s().convert(text.translate(_TABLE))
-    return " ".join(folded.split())
+    if _NOT_PLAIN.search(text) is None:   # the common case, same result as the table
+        mapped = _FOLD_RE.sub(" ", text.lower())
+    else:
+        mapped = text.translate(_TABLE)
+    return " ".join(_t2s().convert(mapped).split())
 
 
 DEFAULT_USER_DICT = Path(__file__).resolve().parent / "userdict.txt"
@@ -123,6 +147,7 @@ def _tokenizer(dictionary: Path, cache_file: str, total: int | None = None):
         tok.total = total  # route probabilities as with the full dictionary
     if user_dict is not None:
         tok.load_userdict(str(user_dict))
+    tok.longest_word = max(map(len, tok.FREQ))   # prefixes are keys too: the longest key is a word
     return tok
 
 
@@ -173,11 +198,35 @@ def _domain_segmenter(chars: frozenset[str]):
         return _domain[1]
 
 
-def segment_runs(text: str) -> Iterator[re.Match]:
-    """The runs of `text` that jieba segments each on its own (its re_han_default), with their positions."""
+def segment_runs(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match]:
+    """The runs of `text` (from `pos`, up to `endpos`) that jieba segments each on its own
+    (its re_han_default), with their positions."""
     import jieba
 
-    return jieba.re_han_default.finditer(text)
+    return jieba.re_han_default.finditer(text, pos, len(text) if endpos is None else endpos)
+
+
+_ENG = re.compile("[a-zA-Z0-9]")   # jieba joins single such characters into one token (re_eng)
+
+
+def cut_alone(text: str, pos: int, chars: frozenset[str]) -> bool:
+    """True when jieba's precise mode (no HMM) must cut text[pos] as a token of its own, found
+    without segmenting: no word of two or more characters of the classifier's dictionary
+    covers `pos` in `text` (one run of segment_runs), so every route through the run
+    passes through that single character. False means: segment to know."""
+    tok = _domain_segmenter(chars)
+    freq, longest = tok.FREQ, tok.longest_word
+    if _ENG.match(text, pos):
+        return False
+    for k in range(max(0, pos - longest + 1), pos + 1):
+        j = pos + 1 if k == pos else pos
+        frag = text[k:j + 1]
+        while j < len(text) and frag in freq:   # freq holds every prefix of a word (count 0)
+            if freq[frag]:
+                return False
+            j += 1
+            frag = text[k:j + 1]
+    return True
 
 
 def cut_tokens(text: str, chars: frozenset[str]) -> list[str]:

@@ -174,6 +174,12 @@ def test_long_input_is_capped(rules):
     assert decision.branch == "eye_ent"
 
 
+def test_texts_up_to_2000_chars_are_read_whole(rules):
+    """A merged burst of 2,000 chars is classified on all of it; what lies beyond is not read."""
+    assert route("啊" * 1990 + "白内障", rules) == "eye_ent"
+    assert route("啊" * 2001 + "白内障", rules) == "triage"
+
+
 # --- explainability and contract -----------------------------------------------
 
 def test_decision_explains_itself_and_to_dict_is_json(rules):
@@ -225,31 +231,69 @@ def test_domain_segmenter_agrees_with_full_dictionary_on_token_keywords(rules):
         assert domain == full, text
 
 
-def test_token_matches_cut_only_the_runs_that_need_it(rules):
-    """Cutting only the runs that hold a gate character finds what cutting the whole text finds."""
-    from routing import classifier
-    from routing.normalize import cut_tokens
+def _joined_texts(size: int = 2000, count: int = 60) -> list[str]:
+    """Normalized dataset texts joined into bursts of about `size` chars (merged requests)."""
+    pool, out = _dataset_texts(), []
+    for k in range(count):
+        parts = [pool[(k * 13 + j * 7) % len(pool)] for j in range(size // 10)]
+        out.append(" ".join(parts)[:size])
+    return out
 
-    def whole_text(text: str, raw: list) -> list[tuple]:
+
+def _effective(matches: list) -> list[tuple]:
+    from routing import matching
+
+    return [(m.start, m.end, m.entry.word, m.entry.branch) for m in matching.drop_contained(matches)]
+
+
+def test_token_matches_cut_only_where_a_token_can_count(rules):
+    """Looking only at gate chars outside longer raw segments, and cutting a run only when such a char
+    is not cut alone anyway, leaves exactly the matches of cutting every run that holds a gate char."""
+    from routing import matching
+    from routing.normalize import cut_tokens, segment_runs
+
+    def every_run(text: str, raw: list) -> list:
         covered = {i for m in raw for i in range(m.start, m.end)}
         if all(i in covered for i, ch in enumerate(text) if ch in rules.token_gate):
             return []
-        found, pos = [], 0
-        for tok in cut_tokens(text, rules.token_chars):
-            found += [(pos, pos + len(tok), e.word, e.branch) for e in rules.token_entries.get(tok, ())]
-            pos += len(tok)
+        found = []
+        for run in segment_runs(text):
+            if rules.token_gate.isdisjoint(run.group()):
+                continue
+            pos = run.start()
+            for tok in cut_tokens(run.group(), rules.token_chars):
+                found += [matching.Match(pos, pos + len(tok), ((pos, pos + len(tok)),), e)
+                          for e in rules.token_entries.get(tok, ())]
+                pos += len(tok)
         return found
 
-    texts = [t for t in _dataset_texts() if not rules.token_gate.isdisjoint(t)]
-    texts += ["眼 我们卫生院的b超机坏了 麻烦来修一下 眼睛看不清", "abc修 x-ray修理 修", "修" * 3]
-    assert len(texts) > 100
+    texts = [t for t in _dataset_texts() if not rules.token_gate.isdisjoint(t)] + _joined_texts()
+    texts += ["眼 我们卫生院的b超机坏了 麻烦来修一下 眼睛看不清", "abc修 x-ray修理 修", "修" * 3, "家属天天给我打电话"]
     cut_some = 0
     for text in texts:
-        raw = classifier._raw_matches(text, rules)
-        got = [(m.start, m.end, m.entry.word, m.entry.branch) for m in classifier._token_matches(text, rules, raw)]
-        assert got == whole_text(text, raw), text
-        cut_some += bool(got)
+        raw = matching.raw_matches(text, rules)
+        got = _effective(raw + matching.token_matches(text, rules, raw))
+        assert got == _effective(raw + every_run(text, raw)), text
+        cut_some += len(got) > len(_effective(raw))
     assert cut_some > 10
+
+
+def test_cut_alone_means_jieba_cuts_the_char_alone(rules):
+    from routing.normalize import cut_alone, cut_tokens, segment_runs
+
+    alone = 0
+    for text in _dataset_texts():
+        for run in segment_runs(text):
+            tokens, pos, starts = cut_tokens(run.group(), rules.token_chars), 0, set()
+            for tok in tokens:
+                if len(tok) == 1:
+                    starts.add(pos)
+                pos += len(tok)
+            for p, ch in enumerate(run.group()):
+                if ch in rules.token_gate and cut_alone(run.group(), p, rules.token_chars):
+                    assert p in starts, (run.group(), p)
+                    alone += 1
+    assert alone > 10
 
 
 def test_domain_dictionary_is_compact_and_keeps_the_full_total(tmp_path):
@@ -482,3 +526,81 @@ def test_no_test_data_comes_from_outside_the_repository():
         assert path.is_file() and ROOT in path.resolve().parents
     bench = (ROOT / "benchmarks/bench_routing.py").read_text(encoding="utf-8")
     assert "shared/" not in bench and "ROOT.parent" not in bench
+
+
+# --- fast paths agree with their plain references (decisions must not move) ------
+
+def test_normalize_fast_path_equals_the_table():
+    import random
+
+    from routing.normalize import _FOLDED, _KEEP, _TABLE, _t2s
+
+    assert all(_TABLE[c] == chr(c) for c in range(0x4E00, 0xA000))     # the ideographs the fast path keeps
+    rng = random.Random(20)
+    alphabet = _KEEP + _FOLDED + "眼科醫院诊断B超機壞了"
+    texts = [json.loads(line)["text"] for path in (DEV_SET, DEV_SET_2) for line in
+             path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 80))) for _ in range(500)]
+    texts += ["Ｂ超…坏了", "ΣΑΣ", "e\u0301", "眼科😭", "\u00a0眼科\u2028", "^_^眼科"]
+    for text in texts:
+        assert normalize(text) == " ".join(_t2s().convert(text.translate(_TABLE)).split()), text
+
+
+def test_automaton_finds_every_head_at_every_position(rules):
+    from routing.rules import head_hits
+
+    heads = [key.encode("latin-1").decode("utf-32-be") for key in rules.automaton.keys()]
+    texts = _dataset_texts()[::3] + _joined_texts(count=5) + ["ct室 doctor 𠀀b超机𠀀坏了", ""]
+    for text in texts:
+        expected = sorted((i, -len(h)) for h in heads for i in range(len(text)) if text.startswith(h, i))
+        assert [(i, size) for i, size, _ in head_hits(text, rules)] == expected, text
+
+
+def test_dropping_contained_matches_equals_the_pairwise_check():
+    import random
+
+    from routing.matching import Match, drop_contained
+
+    def pairwise(matches):
+        return [m for k, m in enumerate(matches)
+                if not any(e2 - s2 > e - s and s2 <= s and e <= e2
+                           for s, e in m.segs for k2, m2 in enumerate(matches) if k2 != k for s2, e2 in m2.segs)]
+
+    rng = random.Random(3)
+    for _ in range(300):
+        matches = []
+        for _ in range(rng.randint(0, 30)):
+            s = rng.randint(0, 40)
+            segs = [(s, s + rng.randint(1, 5))]
+            if rng.random() < 0.2:
+                t = segs[0][1] + rng.randint(0, 3)
+                segs.append((t, t + rng.randint(1, 3)))
+            matches.append(Match(s, segs[-1][1], tuple(segs), None))
+        assert drop_contained(matches) == pairwise(matches)
+
+
+def test_guard_after_the_word_finds_what_a_leading_guard_finds(rules):
+    import re
+
+    import yaml
+
+    neg = yaml.safe_load((ROOT / "routing/rules.yaml").read_text(encoding="utf-8"))["negation"]
+    words = sorted({normalize(w) for w in neg["cues"]}, key=len, reverse=True)
+    guard = "".join(f"(?<!{re.escape(normalize(w))})" for w in neg.get("not_after", []))
+    leading = re.compile(guard + "(?:" + "|".join(map(re.escape, words)) + ")")
+    texts = _dataset_texts() + _joined_texts(count=10) + ["是不是坏了 不是坏了 是并不是 并不是"]
+    for text in texts:
+        assert [m.span() for m in rules.negation.finditer(text)] == [m.span() for m in leading.finditer(text)]
+
+
+def test_asking_clauses_are_those_a_clause_search_finds(rules):
+    from routing.focus import asking_clauses
+
+    for text in _dataset_texts() + _joined_texts(count=10):
+        expected = [k for k, clause in enumerate(text.split(" ")) if rules.ask_cues.search(clause)]
+        assert asking_clauses(text, rules.ask_cues, []) == expected
+
+
+def test_an_ask_cue_cannot_hold_a_clause_boundary(tmp_path):
+    with pytest.raises(RulesError, match=r"focus\.ask_cues\[1\]"):
+        load_rules(_broken(tmp_path, lambda d: d["focus"]["ask_cues"].insert(1, "请问，一下")))

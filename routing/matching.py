@@ -1,0 +1,167 @@
+"""Keyword matches of a normalized text: raw heads (one automaton pass), token-only keywords
+(jieba, only where a token can count) and the longest-match-wins rule.
+
+Each step is a fast form of a plain one, with the same result (tests/test_routing.py checks each
+against its plain reference): matches are found in one pass over the text, containment is one
+sweep by start, and jieba segments a run only when a gate char could be a token that counts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .normalize import cut_alone, cut_tokens, segment_runs
+from .rules import Entry, Rules, ascii_edge, head_hits
+
+
+@dataclass(slots=True)
+class Match:
+    start: int
+    end: int
+    segs: tuple[tuple[int, int], ...]
+    entry: Entry
+    bonus: float = 0.0
+    scale: float = 1.0
+    clause: int = 0      # index of the clause (space-separated) holding `start`
+
+
+def _find_tail(text: str, pos: int, tail: tuple[str, ...], gap: int) -> list[tuple[int, int]] | None:
+    segs = []
+    for part in tail:
+        window = text[pos:pos + gap + len(part)]
+        cut = window.find(" ")
+        if cut >= 0:
+            window = window[:cut]
+        at = window.find(part)
+        if at < 0:
+            return None
+        segs.append((pos + at, pos + at + len(part)))
+        pos = pos + at + len(part)
+    return segs
+
+
+def raw_matches(text: str, rules: Rules) -> list[Match]:
+    """Matches of the raw heads, by start, longest first. A plain keyword whose head lies inside a
+    longer head that matched is left out at once: drop_contained would drop it (phrases stay, their
+    span counts for the token gate)."""
+    found = []
+    gap, n = rules.phrase_gap, len(text)
+    reach, at, top = -1, -1, -1      # furthest end of matched heads starting before `at`; longest at `at`
+    for i, size, (_, first, last, entries) in head_hits(text, rules):
+        end = i - size
+        if i != at:
+            if top > reach:
+                reach = top
+            at, top = i, -1
+        if (first and i and ascii_edge(text[i - 1])) or (last and end < n and ascii_edge(text[end])):
+            continue
+        inside, matched = reach >= end or top > end, False
+        for entry in entries:
+            if not entry.tail:
+                if not inside:
+                    found.append(Match(i, end, ((i, end),), entry))
+                    matched = True
+                continue
+            segs = _find_tail(text, end, entry.tail, gap)
+            if segs:
+                found.append(Match(i, segs[-1][1], ((i, end), *segs), entry))
+                matched = True
+        if matched and end > top:
+            top = end
+    return found
+
+
+def _all_inside(points: list[int], raw: list[Match]) -> bool:
+    """Every point (ascending) lies inside a match of `raw` (sorted by start): one sweep, stopping early."""
+    i, n, reach = 0, len(raw), -1
+    for p in points:
+        while i < n and raw[i].start <= p:
+            if raw[i].end > reach:
+                reach = raw[i].end
+            i += 1
+        if reach <= p:
+            return False
+    return True
+
+
+def _outside(points: list[int], spans: list[tuple[int, int]]) -> list[int]:
+    """The points (ascending) that lie in none of the half-open spans (sorted by start): one sweep."""
+    out, i, n, reach = [], 0, len(spans), -1
+    for p in points:
+        while i < n and spans[i][0] <= p:
+            if spans[i][1] > reach:
+                reach = spans[i][1]
+            i += 1
+        if reach <= p:
+            out.append(p)
+    return out
+
+
+def _run_of(text: str, p: int) -> tuple[int, int] | None:
+    """The run of segment_runs(text) that holds position p, if any (found from p's clause only)."""
+    for run in segment_runs(text, text.rfind(" ", 0, p) + 1, p + 1):
+        if run.end() == p + 1:
+            return run.start(), next(segment_runs(text, run.start())).end()
+    return None
+
+
+def token_matches(text: str, rules: Rules, raw: list[Match]) -> list[Match]:
+    """Token-only keywords, found on jieba's tokens of the runs (segment_runs) holding a gate char.
+
+    None if every gate char lies inside a raw match. Otherwise only the gate chars a token could
+    count at are looked at: one inside a longer raw segment would be dropped by drop_contained.
+    A run is segmented only if such a char is not cut alone anyway (cut_alone); the effective
+    matches are exactly those of segmenting every run that holds a gate char."""
+    if rules.token_gate_re is None:
+        return []
+    gates = [g.start() for g in rules.token_gate_re.finditer(text)]
+    if not gates:
+        return []
+    if _all_inside(gates, raw):
+        return []
+    longest = rules.token_longest        # a segment longer than that holding p..p+longest drops the token
+    long_segs = [(s, e - longest + 1) for m in raw for s, e in m.segs if e - s > longest]
+    long_segs.sort()
+    gates = _outside(gates, long_segs)
+    found, done = [], -1
+    for p in gates:
+        if p < done or (run := _run_of(text, p)) is None:
+            continue
+        lo, done = run
+        group = [q for q in gates if lo <= q < done]
+        chunk = text[lo:done]
+        if longest == 1 and all(cut_alone(chunk, q - lo, rules.token_chars) for q in group):
+            tokens = [(q, text[q]) for q in group]
+        else:
+            tokens = _positions(lo, cut_tokens(chunk, rules.token_chars))
+        for pos, tok in tokens:
+            for e in rules.token_entries.get(tok, ()):
+                found.append(Match(pos, pos + len(tok), ((pos, pos + len(tok)),), e))
+    return found
+
+
+def _positions(pos: int, tokens: list[str]):
+    for tok in tokens:
+        yield pos, tok
+        pos += len(tok)
+
+
+def drop_contained(matches: list[Match]) -> list[Match]:
+    """Longest match wins: drop a match whose literal part lies inside a longer one (another
+    match's segment that holds it and is not the same span). One sweep by start, longest first."""
+    if len(matches) < 2:
+        return matches
+    segs = [(s, -e, k) for k, m in enumerate(matches) for s, e in m.segs]
+    segs.sort()
+    dropped = set()
+    reach, start, top = -1, None, -1        # reach: furthest end among segments starting earlier
+    for s, neg_end, k in segs:
+        e = -neg_end
+        if s != start:                      # top: the longest segment starting at s
+            if top > reach:
+                reach = top
+            start, top = s, e
+        if reach >= e or top > e:
+            dropped.add(k)
+    if not dropped:
+        return matches
+    return [m for k, m in enumerate(matches) if k not in dropped]
