@@ -158,8 +158,10 @@ def test_release_data_survives_upgrade(empty_db_url, tmp_path):
     assert current(engine) == head()
     after = reflect(engine)
     assert set(before.tables) <= set(after.tables), "a release table was dropped"
-    assert changed_rows(engine, after, rows) == []
-    assert default_problems(engine, before, after) == []
+    changed = changed_rows(engine, after, rows)
+    assert not changed, f"{len(changed)} release values lost or changed:\n" + "\n".join(changed[:20])
+    defaults = default_problems(engine, before, after)
+    assert not defaults, "\n".join(defaults)
     engine.dispose()
     assert_app_works_on(make_settings(tmp_path, empty_db_url), rows)
 
