@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import Boolean, Date, DateTime, Engine, Integer, LargeBinary, MetaData, cast, literal_column, select, text
+from sqlalchemy import (Boolean, Date, DateTime, Engine, Integer, LargeBinary, MetaData, cast, literal_column,
+                        select, text)
 
 from models.db import create_schema, make_engine
 from models.migrate import alembic_config, current, differences, head
@@ -27,6 +28,9 @@ from tests.test_admin import login
 
 RELEASE_FIXTURE = Path(__file__).parent / "data" / "release-0001.json"
 RELEASE_REVISION = "0001"  # the schema of the release the fixture came from (commit 3c997d6)
+# (table, column) added after the release that a migration fills from old data on purpose, not with a
+# server default: that migration's own test checks the values. Anything else new must hold its default.
+BACKFILLED: set[tuple[str, str]] = set()
 
 
 def test_migrations_match_models(empty_db_url):
@@ -118,25 +122,28 @@ def changed_rows(engine: Engine, meta: MetaData, rows: dict[str, list[dict]]) ->
 
 
 def default_problems(engine: Engine, before: MetaData, after: MetaData) -> list[str]:
-    """Columns added to a release table that do not hold their server default in the old rows."""
+    """Columns added to a release table whose old rows do not hold the server default (or NULL)."""
     problems: list[str] = []
     with engine.connect() as conn:
         for name, old in before.tables.items():
             table = after.tables[name]
-            for column in (c for c in table.columns if c.name not in old.c):
-                default = column.server_default
-                if default is None:
-                    problems.append(f"{name}.{column.name}: added without a server default")
-                    continue
-                sql = str(default.arg.text if hasattr(default.arg, "text") else default.arg)
-                values = set(conn.scalars(select(table.c[column.name])))
-                if re.search(r"now|current_", sql, re.I):  # a clock default: set, not comparable
-                    assert None not in values, f"{name}.{column.name} left empty"
-                    continue
-                wanted = conn.scalar(select(cast(literal_column(sql), column.type)))
-                if values - {wanted}:
+            for column in (c for c in table.columns if c.name not in old.c and (name, c.name) not in BACKFILLED):
+                values = set(conn.scalars(select(column)))
+                wanted = server_default(conn, column)
+                if values and values != {wanted}:
                     problems.append(f"{name}.{column.name}: {values} instead of the default {wanted!r}")
     return problems
+
+
+def server_default(conn, column):
+    """What a new column's server default puts in old rows: NULL without one; a clock default is any time."""
+    if column.server_default is None:
+        return None
+    arg = column.server_default.arg
+    sql = str(getattr(arg, "text", arg))
+    if re.search(r"now|current_", sql, re.I):
+        return next(iter(conn.scalars(select(column).limit(1))), None) or "a time"
+    return conn.scalar(select(cast(literal_column(sql), column.type)))
 
 
 def test_upgrade_needs_no_downgrade():
