@@ -1,7 +1,6 @@
 """Tongxin composition root: create_app(settings) and the `python bot.py ...` CLI. Wiring only."""
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from typing import Any
@@ -13,8 +12,9 @@ from flask.sessions import SecureCookieSessionInterface
 import commands
 from core.clock import utcnow
 from core.config import ConfigError, Settings, load_settings
-from handlers.webhook import build_state, make_blueprint, start_spool_replayer
-from models.db import create_schema, make_engine, make_session_factory
+from commands.base import Env, emit, pass_env
+from handlers.webhook import build_state, make_blueprint, replay_spool, start_spool_replayer
+from models.db import create_schema, make_engine
 from web.admin import make_admin
 from web.ops import make_ops
 from web.simulator import make_simulator
@@ -65,33 +65,6 @@ def create_app(settings: Settings | None = None, *, clock=None, background: bool
 
 # --- CLI -----------------------------------------------------------------
 
-def emit(data: Any) -> None:
-    """JSON on stdout; logs go to stderr."""
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
-class Env:
-    """Lazily built settings and session factory for CLI commands."""
-
-    def __init__(self) -> None:
-        self._settings: Settings | None = None
-        self._factory = None
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = load_settings()
-        return self._settings
-
-    def session(self):
-        if self._factory is None:
-            engine = make_engine(self.settings.database_url)
-            create_schema(engine)
-            self._factory = make_session_factory(engine)
-        return self._factory()
-
-
-pass_env = click.make_pass_decorator(Env, ensure=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -147,8 +120,25 @@ def init_db(env: Env, demo: bool) -> None:
     emit(counts)
 
 
-for _module in commands.MODULES:  # each resource module registers its own commands
-    _module.register(cli, pass_env, emit)
+@cli.group()
+def spool() -> None:
+    """Messages kept on disk while the database was unreachable."""
+
+
+@spool.command("replay")
+@pass_env
+def spool_replay(env: Env) -> None:
+    """Store spooled messages (each once) and queue their replies; prints counts as JSON."""
+    state = build_state(env.settings, intake="off")
+    try:
+        emit(replay_spool(state))
+    finally:
+        state.close()
+
+
+for _module in commands.MODULES:  # each feature module's click groups
+    for _command in _module.COMMANDS:
+        cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> int:

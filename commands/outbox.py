@@ -3,24 +3,28 @@ from __future__ import annotations
 
 import click
 
+from commands.base import emit, pass_env
+
 from services.messages import outbox
 
 
-def register(cli: click.Group, pass_env, emit) -> None:
-    @cli.group("outbox")
-    def outbox_group() -> None:
-        """Outbound messages (notifications, reminders)."""
+@click.group("outbox")
+def outbox_group() -> None:
+    """Outbound messages (notifications, reminders)."""
 
-    @outbox_group.command("list")
-    @click.option("--to", "to", help="Only messages to this openid.")
-    @click.option("--status", help="sandbox, queued, sending, sent, failed, undeliverable")
-    @click.option("--json", "as_json", is_flag=True)
-    @pass_env
-    def outbox_list(env, to, status, as_json) -> None:
-        with env.session() as session:
-            rows = [m.to_dict() for m in outbox.list_messages(session, to=to, status=status)]
-        if as_json:
-            emit(rows)
-        else:
-            for r in rows:
-                click.echo(f"#{r['id']} {r['status']} -> {r['to']} [{r['kind']}]\n{r['text']}\n")
+@outbox_group.command("list")
+@click.option("--to", "to", help="Only messages to this openid.")
+@click.option("--status", help="sandbox, queued, sending, sent, failed, undeliverable")
+@click.option("--json", "as_json", is_flag=True)
+@pass_env
+def outbox_list(env, to, status, as_json) -> None:
+    with env.session() as session:
+        rows = [m.to_dict() for m in outbox.list_messages(session, to=to, status=status)]
+    if as_json:
+        emit(rows)
+    else:
+        for r in rows:
+            click.echo(f"#{r['id']} {r['status']} -> {r['to']} [{r['kind']}]\n{r['text']}\n")
+
+
+COMMANDS = (outbox_group,)

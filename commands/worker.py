@@ -12,6 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import click
+
+from commands.base import emit, pass_env
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 
@@ -82,55 +84,57 @@ def _loop(factory, api, conf, worker_name: str, *, once: bool) -> dict[str, int]
     return totals
 
 
-def register(cli: click.Group, pass_env, emit) -> None:
-    @cli.command("worker")
-    @click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
-    @click.option("--batch", type=int, help="Rows claimed at a time (default: delivery.batch_size).")
-    @click.option("--threads", type=int, help="Parallel API calls (default: delivery.threads).")
-    @click.option("--lease", type=int, help="Seconds a claimed row stays ours (default: delivery.lease_seconds).")
-    @click.option("--name", help="Worker name in claims and attempts (default: host:pid).")
-    @pass_env
-    def worker(env, once: bool, batch: int | None, threads: int | None, lease: int | None,
-               name: str | None) -> None:
-        """Deliver queued outbox rows (custom message in the 48-hour window, else template)."""
-        from core.token_store import make_token_store
-        from core.wechat_client import make_wechat_client
-        from models.db import create_schema, make_engine, make_session_factory
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.option("--batch", type=int, help="Rows claimed at a time (default: delivery.batch_size).")
+@click.option("--threads", type=int, help="Parallel API calls (default: delivery.threads).")
+@click.option("--lease", type=int, help="Seconds a claimed row stays ours (default: delivery.lease_seconds).")
+@click.option("--name", help="Worker name in claims and attempts (default: host:pid).")
+@pass_env
+def worker(env, once: bool, batch: int | None, threads: int | None, lease: int | None,
+           name: str | None) -> None:
+    """Deliver queued outbox rows (custom message in the 48-hour window, else template)."""
+    from core.token_store import make_token_store
+    from core.wechat_client import make_wechat_client
+    from models.db import create_schema, make_engine, make_session_factory
 
-        settings = env.settings
-        conf = settings.delivery
-        conf = replace(conf, **{k: v for k, v in (("batch_size", batch), ("threads", threads),
-                                                  ("lease_seconds", lease)) if v})
-        if settings.sandbox:
-            click.echo("sandbox mode (no WeChat credential set): messages stay in the outbox "
-                       "with status 'sandbox'; nothing to deliver", err=True)
-            engine = make_engine(settings.database_url)
-            create_schema(engine)
-            factory = make_session_factory(engine)
-            tasks = _materialize(factory, sandbox=True)
-            stop = threading.Event() if once else _stop_event()
-            while not once and not stop.wait(1.0):
-                tasks += _materialize(factory, sandbox=True)
-            engine.dispose()
-            emit({"sandbox": True, "claimed": 0, "sent": 0, "tasks": tasks})
-            return
-        lock = _sqlite_lock(settings)
-        # PostgreSQL: results are committed without waiting for the WAL fsync; if the database server
-        # itself crashes, the last few rows may be sent again after their lease, never lost.
+    settings = env.settings
+    conf = settings.delivery
+    conf = replace(conf, **{k: v for k, v in (("batch_size", batch), ("threads", threads),
+                                              ("lease_seconds", lease)) if v})
+    if settings.sandbox:
+        click.echo("sandbox mode (no WeChat credential set): messages stay in the outbox "
+                   "with status 'sandbox'; nothing to deliver", err=True)
         engine = make_engine(settings.database_url)
-        if engine.dialect.name == "postgresql":
-            event.listen(engine, "connect", _async_commit)
-        try:
-            create_schema(engine)
-        except DBAPIError:  # another worker created the same table at the same moment
-            time.sleep(1)
-            create_schema(engine)
+        create_schema(engine)
         factory = make_session_factory(engine)
-        store = make_token_store(settings.wechat.app_id, engine=engine, redis_url=settings.redis_url)
-        api = make_wechat_client(settings, store)
-        worker_name = name or f"{socket.gethostname()}:{os.getpid()}"
-        totals = _loop(factory, api, conf, worker_name, once=once)
-        if lock:
-            lock.close()
+        tasks = _materialize(factory, sandbox=True)
+        stop = threading.Event() if once else _stop_event()
+        while not once and not stop.wait(1.0):
+            tasks += _materialize(factory, sandbox=True)
         engine.dispose()
-        emit({"worker": worker_name, **totals})
+        emit({"sandbox": True, "claimed": 0, "sent": 0, "tasks": tasks})
+        return
+    lock = _sqlite_lock(settings)
+    # PostgreSQL: results are committed without waiting for the WAL fsync; if the database server
+    # itself crashes, the last few rows may be sent again after their lease, never lost.
+    engine = make_engine(settings.database_url)
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _async_commit)
+    try:
+        create_schema(engine)
+    except DBAPIError:  # another worker created the same table at the same moment
+        time.sleep(1)
+        create_schema(engine)
+    factory = make_session_factory(engine)
+    store = make_token_store(settings.wechat.app_id, engine=engine, redis_url=settings.redis_url)
+    api = make_wechat_client(settings, store)
+    worker_name = name or f"{socket.gethostname()}:{os.getpid()}"
+    totals = _loop(factory, api, conf, worker_name, once=once)
+    if lock:
+        lock.close()
+    engine.dispose()
+    emit({"worker": worker_name, **totals})
+
+
+COMMANDS = (worker,)

@@ -12,6 +12,7 @@ import requests
 from core.config import load_settings
 from core.token_store import MemoryTokenStore
 from core.wechat_client import WeChatApi, WeChatApiError, make_wechat_client
+from tests.conftest import with_credentials
 from tests.support import fake_wechat_api
 from tests.support.fake_wechat_api import FakeWeChatAPI
 
@@ -28,8 +29,8 @@ def api():
 def connect(api, tmp_path):
     """A fresh client of the app (own token store) aimed at the fake server."""
     def make(secret: str = SECRET, timeout: float = 5.0) -> WeChatApi:
-        settings = load_settings(environ={"TONGXIN_VAR_DIR": str(tmp_path), "WECHAT_APP_ID": APPID,
-                                          "WECHAT_APP_SECRET": secret, "WECHAT_API_BASE": api.base_url})
+        settings = load_settings(environ=with_credentials({"TONGXIN_VAR_DIR": str(tmp_path), "WECHAT_APP_ID": APPID,
+                                                           "WECHAT_APP_SECRET": secret, "WECHAT_API_BASE": api.base_url}))
         return make_wechat_client(settings, MemoryTokenStore(APPID), timeout=timeout)
     return make
 

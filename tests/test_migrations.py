@@ -176,7 +176,7 @@ def test_release_data_survives_upgrade(empty_db_url, tmp_path):
 def assert_app_works_on(settings, rows: dict[str, list[dict]]) -> None:
     """The upgraded release data serves the webhook, the ledger and the console."""
     from bot import create_app
-    from services import ledger
+    from services.tasks import ledger
     app = create_app(settings, clock=Clock())
     try:
         member = next(p for p in rows["people"] if p["openid"] == MEMBER)

@@ -1,0 +1,63 @@
+"""What every CLI command shares: the lazily built environment (settings, sessions) and JSON output."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from core.config import Settings, load_settings
+from models.db import create_schema, make_engine, make_session_factory
+
+
+def emit(data: Any) -> None:
+    """JSON on stdout; logs go to stderr."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+class Env:
+    """Lazily built settings and session factory for CLI commands."""
+
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+        self._factory = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings()
+        return self._settings
+
+    def session(self):
+        if self._factory is None:
+            engine = make_engine(self.settings.database_url)
+            create_schema(engine)
+            self._factory = make_session_factory(engine)
+        return self._factory()
+
+
+pass_env = click.make_pass_decorator(Env, ensure=True)
+
+
+def chosen_consortia(session, code: str | None) -> list:
+    """Every consortium (code None), or the one named by --consortium; a wrong code names the known ones."""
+    from sqlalchemy import select
+
+    from models.org import Consortium
+    rows = list(session.scalars(select(Consortium).order_by(Consortium.id)))
+    if code is None:
+        return rows
+    chosen = [c for c in rows if c.code == code]
+    if not chosen:
+        raise click.BadParameter(f"unknown consortium {code!r} (known: {', '.join(c.code for c in rows)})",
+                                 param_hint="--consortium")
+    return chosen
+
+
+def consortium_id(session, settings: Settings, code: str | None) -> int | None:
+    """The id of --consortium (None: no filter), after loading the organisation of config.yaml."""
+    if not code:
+        return None
+    from services.org import structure as org
+    org.sync_org(session, settings)
+    return chosen_consortia(session, code)[0].id
