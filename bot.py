@@ -15,9 +15,8 @@ from core.config import ConfigError, Settings, load_settings
 from commands.base import Env, emit, pass_env
 from handlers.webhook import build_state, make_blueprint, replay_spool, start_spool_replayer
 from models.db import create_schema, make_engine
-from web.admin import make_admin
-from web.ops import make_ops
-from web.simulator import make_simulator
+from web import ops, simulator
+from web.admin import bp as admin_bp
 
 log = logging.getLogger("tongxin")
 
@@ -48,10 +47,10 @@ def create_app(settings: Settings | None = None, *, clock=None, background: bool
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0, x_port=0, x_prefix=0)
     app.extensions["tongxin"] = state
     app.register_blueprint(make_blueprint(state))
-    app.register_blueprint(make_ops(state))
-    app.register_blueprint(make_admin(state))
+    app.register_blueprint(ops.bp)
+    app.register_blueprint(admin_bp)
     if settings.sandbox:
-        app.register_blueprint(make_simulator(state))
+        app.register_blueprint(simulator.bp)
     if background:
         start_spool_replayer(state)
 

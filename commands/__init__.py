@@ -2,4 +2,5 @@
 from commands import (admin, exports, menu, ops, org, outbox, pairing, routing_cmd, schedule, tasks, wechat_api,
                       worker)
 
+
 MODULES = (org, outbox, tasks, routing_cmd, wechat_api, worker, menu, admin, exports, schedule, ops, pairing)

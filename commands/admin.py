@@ -21,6 +21,7 @@ def _read_password(from_stdin: bool) -> str:
 def admin_group() -> None:
     """Accounts of the web console at /admin."""
 
+
 @admin_group.command("create")
 @click.option("--username", required=True)
 @click.option("--role", type=click.Choice(["office", "viewer", "bureau"]), default="office", show_default=True)
@@ -41,6 +42,7 @@ def admin_create(env, username: str, role: str, consortium: str | None, password
         emit({"username": account.username, "role": account.role, "consortium": consortium,
               "created_at": account.created_at.isoformat()})
 
+
 @admin_group.command("password")
 @click.option("--username", required=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
@@ -56,6 +58,7 @@ def admin_password(env, username: str, password_stdin: bool) -> None:
         session.commit()
         emit({"username": account.username, "password_changed": True, "sessions_ended": True})
 
+
 @admin_group.command("disable")
 @click.option("--username", required=True)
 @pass_env
@@ -68,5 +71,6 @@ def admin_disable(env, username: str) -> None:
             raise click.ClickException(str(exc)) from None
         session.commit()
         emit({"username": account.username, "disabled": True})
+
 
 COMMANDS = (admin_group,)

@@ -25,6 +25,7 @@ def _xlsx(out: Path) -> Path:
 def export_group() -> None:
     """The office's files: ledger and monthly reports (.xlsx or .csv by --out), year summary, bureau workbook."""
 
+
 @export_group.command("ledger")
 @click.option("--month", help="Local month YYYY-MM (default: all).")
 @click.option("--branch", default="", help="Branch code, or 'triage'.")
@@ -44,6 +45,7 @@ def export_ledger(env, month: str | None, branch: str, consortium: str | None, o
                                   consortium_id=consortium_id(session, env.settings, consortium))
         rows = exports.export_ledger(session, flt, env.settings.tz, out, fmt)
     emit({"out": str(out), "format": fmt, "rows": rows, "month": month, "consortium": consortium})
+
 
 @export_group.command("reports")
 @click.option("--year", required=True, type=click.IntRange(2000, 2100))
@@ -87,6 +89,7 @@ def export_summary(env, year: int, out: Path, consortium: str | None) -> None:
         chosen = chosen_consortia(session, consortium)
         rows = summary.export_summary(session, chosen, year, out, tz=tz, today=utcnow().astimezone(tz).date())
     emit({"out": str(out), "format": "xlsx", "year": year, "consortia": [c.code for c in chosen], "rows": rows})
+
 
 @export_group.command("bureau")
 @click.option("--year", required=True, type=click.IntRange(2000, 2100))

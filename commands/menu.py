@@ -10,6 +10,7 @@ from commands.base import emit, pass_env
 def menu_group() -> None:
     """The official account's custom menu."""
 
+
 @menu_group.command("push")
 @pass_env
 def menu_push(env) -> None:

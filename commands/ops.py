@@ -10,6 +10,7 @@ from commands.base import emit, pass_env
 def db() -> None:
     """Database schema."""
 
+
 @db.command("upgrade")
 @pass_env
 def db_upgrade(env) -> None:

@@ -14,6 +14,7 @@ from services.org import people
 def invite() -> None:
     """Invite codes for binding people to roles."""
 
+
 @invite.command("create")
 @click.option("--role", "role", required=True, type=click.Choice(["member", "secretary", "office", "admin"]))
 @click.option("--branch", help="Branch code (secretary).")
@@ -48,6 +49,7 @@ def invite_create(env, role, branch, unit, consortium, deputy, as_json) -> None:
     else:
         click.echo(f"{data['code']}  ({role}, 有效期至 {data['expires_at']})  用户发送「绑定 {data['code']}」即可绑定")
 
+
 @invite.command("revoke")
 @click.argument("code")
 @pass_env
@@ -61,9 +63,11 @@ def invite_revoke(env, code: str) -> None:
         session.commit()
         emit({"code": inv.code, "role": inv.role, "revoked": True, "uses": inv.uses})
 
+
 @click.group("people")
 def people_group() -> None:
     """Bound and known WeChat users."""
+
 
 @people_group.command("list")
 @click.option("--json", "as_json", is_flag=True)
@@ -76,6 +80,7 @@ def people_list(env, as_json) -> None:
     else:
         for r in rows:
             click.echo(f"{r['openid']}\t{r['role'] or '-'}\t{r['branch'] or r['unit'] or ''}\t{r['name']}")
+
 
 def listing(name: str, doc: str, rows_of, line_of) -> click.Group:
     """`NAME list [--json]` over the organisation of config.yaml (loaded first, idempotently)."""

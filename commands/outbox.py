@@ -12,6 +12,7 @@ from services.messages import outbox
 def outbox_group() -> None:
     """Outbound messages (notifications, reminders)."""
 
+
 @outbox_group.command("list")
 @click.option("--to", "to", help="Only messages to this openid.")
 @click.option("--status", help="sandbox, queued, sending, sent, failed, undeliverable")

@@ -14,6 +14,7 @@ from services.pairing import agreements as pairing
 def pairing_group() -> None:
     """Pairings (结对共建) and their 四个一 progress."""
 
+
 @pairing_group.command("list")
 @click.option("--year", required=True, type=click.IntRange(2000, 2100))
 @click.option("--consortium", default=None)

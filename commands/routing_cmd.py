@@ -38,9 +38,11 @@ def classify(env, text, file_, eval_) -> None:
     else:
         raise click.UsageError("give TEXT, --file F.jsonl or --eval F.jsonl")
 
+
 @click.group()
 def keywords() -> None:
     """Keyword rules maintenance."""
+
 
 @keywords.command("suggest")
 @click.option("--json", "as_json", is_flag=True)

@@ -54,9 +54,11 @@ def scheduler_cmd(env) -> None:
     finally:
         runner.close()
 
+
 @click.group("schedule")
 def schedule_group() -> None:
     """Reminder schedules of config.yaml."""
+
 
 @schedule_group.command("list")
 @click.option("--json", "as_json", is_flag=True)
@@ -72,6 +74,7 @@ def schedule_list(env, as_json, start) -> None:
         return
     for r in rows:
         click.echo(f"{r['name']:<20} {r['kind']:<15} {r['to']:<12} " + "  ".join(r["next"]))
+
 
 @schedule_group.command("fire")
 @click.argument("name")
@@ -95,9 +98,11 @@ def schedule_fire(env, name, at) -> None:
         session.commit()
     click.echo(json.dumps({"queued": queued}))  # one line, exactly as documented
 
+
 @click.group("event")
 def event_group() -> None:
     """One-off events with reminders before them."""
+
 
 @event_group.command("add")
 @click.option("--title", required=True)

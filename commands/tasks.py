@@ -12,6 +12,7 @@ from services.tasks import lifecycle as tasks
 def tasks_group() -> None:
     """Requests (诉求) as tasks, with their history."""
 
+
 @tasks_group.command("list")
 @click.option("--status", type=click.Choice(["triage", "routed", "accepted", "resolved", "withdrawn"]))
 @click.option("--branch", help="Branch code, or 'triage'.")
@@ -25,6 +26,7 @@ def tasks_list(env, status, branch, as_json) -> None:
     else:
         for r in rows:
             click.echo(f"{r['number']}\t{r['status']}\t{r['branch'] or 'triage'}\t{r['text'][:30]}")
+
 
 @tasks_group.command("show")
 @click.argument("number")

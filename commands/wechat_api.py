@@ -4,7 +4,6 @@ from __future__ import annotations
 import click
 
 
-
 @click.command("fake-wechat-api")
 @click.option("--port", default=9100, type=int, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)

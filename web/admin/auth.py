@@ -4,10 +4,11 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import abort, g, redirect, render_template, request, session, url_for
 
-from handlers.webhook import WebhookState
 from services.org import accounts as admin_accounts
+from web.admin.base import bp
+
 
 LOGIN_ERRORS = {"invalid": "用户名或密码错误。",
                 "locked": "该地址登录失败次数过多，请 15 分钟后再试。",
@@ -43,30 +44,30 @@ def start_session(account, now) -> None:
     session["csrf"] = secrets.token_urlsafe(32)
 
 
-def register(bp: Blueprint, state: WebhookState) -> None:
-    @bp.route("/login", methods=["GET", "POST"])
-    def login():
-        target = _checked_next()
-        if request.method == "GET":
-            return render_template("admin/login.html", error=None, username="", next=target)
-        username = request.form.get("username", "")
-        attempt = admin_accounts.begin_attempt(g.db, username, client_ip(), now=g.now)
-        g.db.commit()  # visible to concurrent attempts before the limits are read
-        try:
-            account = admin_accounts.finish_attempt(g.db, attempt, request.form.get("password", ""), now=g.now)
-        except admin_accounts.LoginError as exc:
-            g.db.commit()
-            status = 401 if exc.reason == "invalid" else 429
-            error = LOGIN_ERRORS[exc.reason].format(seconds=exc.retry_after)
-            response = render_template("admin/login.html", error=error, username=username, next=target), status
-            return response + ({"Retry-After": str(exc.retry_after)},) if exc.retry_after else response
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    target = _checked_next()
+    if request.method == "GET":
+        return render_template("admin/login.html", error=None, username="", next=target)
+    username = request.form.get("username", "")
+    attempt = admin_accounts.begin_attempt(g.db, username, client_ip(), now=g.now)
+    g.db.commit()  # visible to concurrent attempts before the limits are read
+    try:
+        account = admin_accounts.finish_attempt(g.db, attempt, request.form.get("password", ""), now=g.now)
+    except admin_accounts.LoginError as exc:
         g.db.commit()
-        start_session(account, g.now)
-        return redirect(_safe_next(target))
+        status = 401 if exc.reason == "invalid" else 429
+        error = LOGIN_ERRORS[exc.reason].format(seconds=exc.retry_after)
+        response = render_template("admin/login.html", error=error, username=username, next=target), status
+        return response + ({"Retry-After": str(exc.retry_after)},) if exc.retry_after else response
+    g.db.commit()
+    start_session(account, g.now)
+    return redirect(_safe_next(target))
 
-    @bp.post("/logout")
-    def logout():
-        admin_accounts.end_sessions(g.db, g.admin)
-        g.db.commit()
-        session.clear()
-        return redirect(url_for("admin.login"))
+
+@bp.post("/logout")
+def logout():
+    admin_accounts.end_sessions(g.db, g.admin)
+    g.db.commit()
+    session.clear()
+    return redirect(url_for("admin.login"))

@@ -4,18 +4,18 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
 
 from core.config import Settings
 from handlers import texts
-from handlers.webhook import WebhookState
 from services.reports import exports
 from services.reminders import log as reminder_log
 from services.reports import monthly as reports
 from services.shared.workdays import build_calendar
 from services.shared import periods
-from web.admin import require_write
+from web.admin.base import bp, require_write
 from web.admin.schedule_pages import schedule_titles
+
 
 STATUS_LABELS = {"sandbox": "沙箱", "queued": "排队中", "sending": "发送中", "sent": "已发送", "failed": "发送失败",
                  "undeliverable": "无法送达", "claimed": "已登记"}
@@ -38,57 +38,58 @@ def urge_message(result: dict[str, list[str]], period: str) -> tuple[str, str]:
     return " ".join(parts), "ok" if result["sent"] else "error"
 
 
-def register(bp: Blueprint, state: WebhookState) -> None:
-    settings = state.settings
-    tz = settings.tz
+def _year() -> int:
+    value = request.args.get("year", "")
+    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else g.now.astimezone(g.settings.tz).year
 
-    def _year() -> int:
-        value = request.args.get("year", "")
-        return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else g.now.astimezone(tz).year
 
-    def _period(value: str | None) -> str:
-        """A valid period not after this month, else the office's default."""
-        period = periods.parse_month(value or "")
-        this_month = periods.month_of(g.now.astimezone(tz).date())
-        return period if period and period <= this_month else office_period(settings, g.now)
+def _period(value: str | None) -> str:
+    """A valid period not after this month, else the office's default."""
+    period = periods.parse_month(value or "")
+    this_month = periods.month_of(g.now.astimezone(g.settings.tz).date())
+    return period if period and period <= this_month else office_period(g.settings, g.now)
 
-    def _deadline(period: str) -> str:
-        return reports.deadline_label(period, build_calendar(settings), settings.reports)
 
-    @bp.get("/reports")
-    def reports_page():
-        period = _period(request.args.get("period"))
-        year = _year() if request.args.get("year") else int(period[:4])
-        cons = g.consortium
-        matrix = exports.report_matrix(g.db, cons.id, year, today_period=g.now.astimezone(tz).strftime("%Y-%m"))
-        return render_template("admin/reports.html", matrix=matrix, year=year, labels=exports.REPORT_STATE_LABELS,
-                               count_labels=exports.COUNT_LABELS, page_id="reports", period=period,
-                               period_label=periods.label(period), deadline=_deadline(period),
-                               periods=[periods.shift_month(office_period(settings, g.now), -i) for i in range(12)],
-                               missing=reports.missing_branches(g.db, cons.id, period),
-                               log=reminder_log.period_log(g.db, cons.id, period), tz=tz,
-                               titles=schedule_titles(settings), status_labels=STATUS_LABELS)
+def _deadline(period: str) -> str:
+    return reports.deadline_label(period, build_calendar(g.settings), g.settings.reports)
 
-    @bp.post("/reports/urge")
-    def reports_urge():
-        require_write()
-        period = _period(request.form.get("period"))
-        result = reports.urge_missing(g.db, g.consortium.id, period, _deadline(period), now=g.now, tz=tz,
-                                      sandbox=settings.sandbox)
-        g.db.commit()
-        flash(*urge_message(result, period))
-        return redirect(url_for("admin.reports_page", period=period) + "#urge")
 
-    @bp.get("/reports/export.<fmt>")
-    def reports_export(fmt: str):
-        if fmt not in exports.FORMATS:
-            abort(404)
-        year = _year()
-        cons = g.consortium
-        buffer = io.BytesIO()
-        exports.export_reports(g.db, cons.id, year, tz, buffer, fmt,
-                               today_period=g.now.astimezone(tz).strftime("%Y-%m"))
-        buffer.seek(0)
-        return send_file(buffer, as_attachment=True, download_name=f"月报-{year}.{fmt}",
-                         mimetype="text/csv; charset=utf-8" if fmt == "csv" else
-                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+@bp.get("/reports")
+def reports_page():
+    period = _period(request.args.get("period"))
+    year = _year() if request.args.get("year") else int(period[:4])
+    cons = g.consortium
+    matrix = exports.report_matrix(g.db, cons.id, year, today_period=g.now.astimezone(g.settings.tz).strftime("%Y-%m"))
+    return render_template("admin/reports.html", matrix=matrix, year=year, labels=exports.REPORT_STATE_LABELS,
+                           count_labels=exports.COUNT_LABELS, page_id="reports", period=period,
+                           period_label=periods.label(period), deadline=_deadline(period),
+                           periods=[periods.shift_month(office_period(g.settings, g.now), -i) for i in range(12)],
+                           missing=reports.missing_branches(g.db, cons.id, period),
+                           log=reminder_log.period_log(g.db, cons.id, period), tz=g.settings.tz,
+                           titles=schedule_titles(g.settings), status_labels=STATUS_LABELS)
+
+
+@bp.post("/reports/urge")
+def reports_urge():
+    require_write()
+    period = _period(request.form.get("period"))
+    result = reports.urge_missing(g.db, g.consortium.id, period, _deadline(period), now=g.now, tz=g.settings.tz,
+                                  sandbox=g.settings.sandbox)
+    g.db.commit()
+    flash(*urge_message(result, period))
+    return redirect(url_for("admin.reports_page", period=period) + "#urge")
+
+
+@bp.get("/reports/export.<fmt>")
+def reports_export(fmt: str):
+    if fmt not in exports.FORMATS:
+        abort(404)
+    year = _year()
+    cons = g.consortium
+    buffer = io.BytesIO()
+    exports.export_reports(g.db, cons.id, year, g.settings.tz, buffer, fmt,
+                           today_period=g.now.astimezone(g.settings.tz).strftime("%Y-%m"))
+    buffer.seek(0)
+    return send_file(buffer, as_attachment=True, download_name=f"月报-{year}.{fmt}",
+                     mimetype="text/csv; charset=utf-8" if fmt == "csv" else
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from core.config import ConfigError, Settings
-from handlers.webhook import WebhookState
 from models.org import Branch
 from scheduler.schedules import schedule_rows
 from services.reminders import log as reminder_log
 from services.reminders import fanout as reminders
-from web.admin import require_write
+from web.admin.base import bp, require_write
+
 
 KIND_LABELS = {"notice": "通知", "report": "月报提醒", "report_summary": "月报汇总", "pairing": "四个一提醒"}
 AUDIENCE_LABELS = {"secretaries": "各支部书记", "office": "党委办公室", "members": "成员单位人员",
@@ -80,40 +80,39 @@ def _event_form(settings: Settings, branches: dict[str, str]) -> tuple[dict, str
     return {"title": title, "at": at, "notify": notify, "before": before or ["1d"]}, None
 
 
-def register(bp: Blueprint, state: WebhookState) -> None:
-    settings = state.settings
+def _branches() -> dict[str, str]:
+    return {b.code: b.name for b in g.db.scalars(select(Branch).where(
+        Branch.consortium_id == g.consortium.id).order_by(Branch.id))}
 
-    def _branches() -> dict[str, str]:
-        return {b.code: b.name for b in g.db.scalars(select(Branch).where(
-            Branch.consortium_id == g.consortium.id).order_by(Branch.id))}
 
-    @bp.get("/schedules")
-    def schedules_page():
-        cons = g.consortium
-        rows = [r for r in schedule_rows(settings, g.now) if r["consortium"] in (None, cons.code)]
-        branches = _branches()
-        return render_template("admin/schedules.html", rows=rows, page_id="schedules", tz=settings.tz,
-                               runs=reminder_log.last_runs(g.db, [r["name"] for r in rows], cons.id),
-                               events=reminder_log.events(g.db, cons.id, now=g.now), titles=schedule_titles(settings),
-                               kinds=KIND_LABELS, audiences=AUDIENCE_LABELS, branches=branches,
-                               audience_label=lambda a: audience_label(a, branches), when_text=when_text,
-                               parse=datetime.fromisoformat)
+@bp.get("/schedules")
+def schedules_page():
+    cons = g.consortium
+    rows = [r for r in schedule_rows(g.settings, g.now) if r["consortium"] in (None, cons.code)]
+    branches = _branches()
+    return render_template("admin/schedules.html", rows=rows, page_id="schedules", tz=g.settings.tz,
+                           runs=reminder_log.last_runs(g.db, [r["name"] for r in rows], cons.id),
+                           events=reminder_log.events(g.db, cons.id, now=g.now), titles=schedule_titles(g.settings),
+                           kinds=KIND_LABELS, audiences=AUDIENCE_LABELS, branches=branches,
+                           audience_label=lambda a: audience_label(a, branches), when_text=when_text,
+                           parse=datetime.fromisoformat)
 
-    @bp.post("/events")
-    def event_create():
-        require_write()
-        values, error = _event_form(settings, _branches())
-        if error:
-            flash(error, "error")
-            return redirect(url_for("admin.schedules_page") + "#event-form")
-        try:
-            event = reminders.add_event(g.db, **values, now=g.now, consortium_id=g.consortium.id)
-        except ConfigError:
-            g.db.rollback()
-            flash("请选择通知对象。", "error")
-            return redirect(url_for("admin.schedules_page") + "#event-form")
-        g.db.commit()
-        planned = reminders.planned_reminders(event)
-        when = "、".join(at.astimezone(settings.tz).strftime("%m-%d %H:%M") for _, at in planned) or "无（提醒时间已过）"
-        flash(f"已添加活动「{event.title}」（{event.at.astimezone(settings.tz):%Y-%m-%d %H:%M}），提醒时间：{when}。", "ok")
-        return redirect(url_for("admin.schedules_page") + f"#event-{event.id}")
+
+@bp.post("/events")
+def event_create():
+    require_write()
+    values, error = _event_form(g.settings, _branches())
+    if error:
+        flash(error, "error")
+        return redirect(url_for("admin.schedules_page") + "#event-form")
+    try:
+        event = reminders.add_event(g.db, **values, now=g.now, consortium_id=g.consortium.id)
+    except ConfigError:
+        g.db.rollback()
+        flash("请选择通知对象。", "error")
+        return redirect(url_for("admin.schedules_page") + "#event-form")
+    g.db.commit()
+    planned = reminders.planned_reminders(event)
+    when = "、".join(at.astimezone(g.settings.tz).strftime("%m-%d %H:%M") for _, at in planned) or "无（提醒时间已过）"
+    flash(f"已添加活动「{event.title}」（{event.at.astimezone(g.settings.tz):%Y-%m-%d %H:%M}），提醒时间：{when}。", "ok")
+    return redirect(url_for("admin.schedules_page") + f"#event-{event.id}")
