@@ -11,37 +11,81 @@ import json
 import threading
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from models.message import InboundMessage
 from models.org import Person
-from models.task import Counter
-from services import tasks
+from models.task import Counter, Task
+from services import inbound as inbound_svc
+from services import intake_plan, tasks
+from services.intake_plan import Identity
 
 QUEUED = "task_queued"
+IDENTITY_COUNTER = "identity"  # bumped whenever someone's role, consortium or unit changes
 
 
 def reserve_numbers(engine: Engine, year: int, count: int) -> range:
     """Reserve `count` consecutive task numbers for this process (one statement, one commit)."""
-    table = Counter.__table__
-    insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(table).values(name=f"task-{year}", value=count)
-    stmt = stmt.on_conflict_do_update(index_elements=["name"], set_={"value": table.c.value + count})
+    stmt = _counter_upsert(engine.dialect.name, f"task-{year}", count).returning(Counter.__table__.c.value)
     with engine.begin() as conn:
-        end = conn.execute(stmt.returning(table.c.value)).scalar_one()
+        end = conn.execute(stmt).scalar_one()
     return range(end - count + 1, end + 1)
 
 
-def member_identity(engine: Engine, openid: str) -> dict | None:
-    """A bound member's identity for the fast lane, or None (anyone else takes the full path)."""
+def _counter_upsert(dialect: str, name: str, count: int):
+    table = Counter.__table__
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(table).values(name=name, value=count)
+    return stmt.on_conflict_do_update(index_elements=["name"], set_={"value": table.c.value + count})
+
+
+def bump_identity_version(session: Session) -> None:
+    """Tell every process's identity cache that someone's identity changed (part of the caller's transaction)."""
+    conn = session.connection()
+    conn.execute(_counter_upsert(conn.dialect.name, IDENTITY_COUNTER, 1))
+
+
+def _version():
+    return func.coalesce(select(Counter.value).where(Counter.name == IDENTITY_COUNTER).scalar_subquery(), 0)
+
+
+def identity_version(engine: Engine) -> int:
     with engine.connect() as conn:
-        row = conn.execute(select(Person.id, Person.consortium_id, Person.unit_id)
-                           .where(Person.openid == openid, Person.role == "member")).first()
-    return None if row is None else {"person_id": row.id, "consortium_id": row.consortium_id, "unit_id": row.unit_id}
+        return conn.execute(select(_version())).scalar_one()
+
+
+def lookup_identity(engine: Engine, openid: str) -> tuple[int, Identity]:
+    """The identity version and who `openid` is, read in one statement (a stranger may have no row)."""
+    one = select(literal(1).label("one")).subquery()
+    stmt = (select(_version(), Person.id, Person.role, Person.consortium_id, Person.unit_id)
+            .select_from(one.outerjoin(Person, Person.openid == openid)))
+    with engine.connect() as conn:
+        version, *ident = conn.execute(stmt).one()
+    return version, Identity(*ident)
+
+
+def submit_pending(session: Session, person: Person, rules, *, now: datetime,
+                   sandbox: bool) -> tuple[Task | None, int]:
+    """After binding: what the user sent while unbound becomes ONE request (texts joined oldest first).
+
+    Returns the task (None when the joined text is no request, e.g. only a greeting) and how many
+    messages went into it; every pending message is then settled.
+    """
+    rows = inbound_svc.pending_for(session, person.openid)
+    if not rows:
+        return None, 0
+    text = intake_plan.pending_text([row.content or "" for row in rows])
+    plan = intake_plan.plan(text, Identity.of(person), rules)
+    task = None
+    if plan.kind == intake_plan.REQUEST:
+        task = tasks.submit_request(session, person, text, plan.decision.to_dict(), now=now, sandbox=sandbox)
+    for row in rows:
+        inbound_svc.mark(session, row.id, "task" if task else "stored", task.id if task else None)
+    return task, len(rows)
 
 
 def insert_batch(conn: Connection, rows: list[dict]) -> set[str]:

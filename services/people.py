@@ -4,13 +4,34 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import event, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.org import Branch, Consortium, Invite, Person, Unit
+from services.intake import bump_identity_version
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+IDENTITY_FIELDS = ("role", "consortium_id", "unit_id", "branch_id")  # what the fast lane's cache holds
+
+
+def _identity_changed(person: Person) -> bool:
+    state = inspect(person)
+    return any(state.attrs[name].history.has_changes() for name in IDENTITY_FIELDS)
+
+
+@event.listens_for(Session, "before_flush")
+def _invalidate_identity_caches(session: Session, _context, _instances) -> None:
+    """Bind, unbind, a role change anywhere (chat, console, CLI, seeding): bump the identity version.
+
+    Every web process compares that version with its identity cache on each fast-lane message, so
+    the change counts everywhere as soon as this transaction commits.
+    """
+    changed = any(isinstance(o, Person) and o.role is not None for o in session.new) or \
+        any(isinstance(o, Person) for o in session.deleted) or \
+        any(isinstance(o, Person) and _identity_changed(o) for o in session.dirty)
+    if changed:
+        bump_identity_version(session)
 
 
 class BindError(Exception):
