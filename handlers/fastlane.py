@@ -151,6 +151,7 @@ class FastLane:
         self.settings, self.engine, self.rules, self.clock = settings, engine, rules, clock
         self.store = intake.fast_store(engine, DB_WAIT_SECONDS)
         self.writer = GroupWriter(self.store.insert)
+        self.reads = intake.fast_store(engine, DB_WAIT_SECONDS)  # identity reads: never behind a commit
         self._identities: dict[str, Identity] = {}
         self._version: int | None = None
         self._numbers: dict[int, range] = {}
@@ -161,28 +162,32 @@ class FastLane:
 
     def close(self) -> None:
         self.store.close()
+        self.reads.close()
 
     def forget(self, openid: str) -> None:
         """Called after the full path handled this user (their role may have changed)."""
         self._identities.pop(openid, None)
 
-    def identity(self, openid: str) -> Identity:
-        """Who sent this, from the cache while the identity version in the database stands still."""
-        cached = self._identities.get(openid)
-        if cached is None:
-            version, ident = intake.lookup_identity(self.engine, openid)
-        else:
-            version, ident = intake.identity_version(self.engine), cached
-        if version != self._version:
-            with self._lock:
-                self._identities.clear()
-                self._version = version
-            if cached is not None:
-                version, ident = intake.lookup_identity(self.engine, openid)
+    def identity(self, openid: str) -> tuple[int, Identity]:
+        """Who sent this and the identity version that says so: cached, or read with the version."""
+        cached, version = self._identities.get(openid), self._version
+        if cached is not None and version is not None:
+            return version, cached
+        version, ident = self.reads.lookup(openid)
+        self._seen(version)
         if len(self._identities) >= IDENTITY_CACHE_MAX:
             self._identities.clear()
         self._identities[openid] = ident
-        return ident
+        return version, ident
+
+    def _seen(self, version: int) -> bool:
+        """Drop every cached identity when the version moved; True if it did."""
+        with self._lock:
+            if version == self._version:
+                return False
+            self._identities.clear()
+            self._version = version
+            return True
 
     def _number(self, year: int) -> str:
         with self._lock:
@@ -206,18 +211,18 @@ class FastLane:
         return views.request_reply(number, branches.get(plan.routed_to),
                                    conf.office_name if conf else DEFAULT_OFFICE)
 
-    def try_handle(self, msg: Inbound) -> Handled | None:
+    def try_handle(self, msg: Inbound, replan: bool = True) -> Handled | None:
         """What was done, or None when this message needs the full path."""
         if msg.msg_type != "text" or not msg.text:
             return None
-        ident = self.identity(msg.openid)
+        version, ident = self.identity(msg.openid)
         plan = intake_plan.plan(msg.text, ident, self.rules)
         if plan.rating or plan.kind == intake_plan.COMMAND:
             return None  # the routers decide (a rating needs the sender's tasks)
         now = self.clock()
         row = {"dedupe_key": msg.dedupe_key, "openid": msg.openid, "msg_type": msg.msg_type, "msg_id": msg.msg_id,
                "event": None, "event_key": None, "content": msg.content, "create_time": msg.create_time,
-               "received_at": now, "raw": msg.raw, "task_id": None, "plan": None}
+               "received_at": now, "raw": msg.raw, "task_id": None, "plan": {"identity": version}}
         if plan.kind == intake_plan.PENDING:
             done = Handled(texts.UNBOUND_STORED, "pending_bind")
         elif plan.kind == intake_plan.TALK:
@@ -225,10 +230,13 @@ class FastLane:
         else:
             number = self._number(now.astimezone(self.settings.tz).year)
             done = Handled(self._request_reply(ident, plan, number), intake.QUEUED, plan.routed_to, number)
-            row["plan"] = {"number": number, "person_id": ident.person_id, "decision": plan.decision.to_dict()}
+            row["plan"].update(number=number, person_id=ident.person_id, decision=plan.decision.to_dict())
         row.update(reply=done.reply, status=done.status)
-        if not self.writer.write(row):  # a retry: same answer as the first time
-            return Handled(intake.stored_reply(self.engine, msg.dedupe_key), "retry")
+        if not self.writer.write(row):
+            moved = self._seen(self.reads.version())
+            if moved:  # planned on an identity changed meanwhile (unbound, new role): plan it again
+                return self.try_handle(msg, replan=False) if replan else None
+            return Handled(intake.stored_reply(self.engine, msg.dedupe_key), "retry")  # same answer as before
         if done.task and self._on_stored:
             self._on_stored()
         return done

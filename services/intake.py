@@ -11,7 +11,7 @@ import json
 import threading
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, func, literal, select, update
+from sqlalchemy import Connection, Engine, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -21,51 +21,18 @@ from models.message import InboundMessage
 from models.org import Person
 from models.task import Counter, Task
 from services import inbound as inbound_svc
-from services import intake_plan, tasks
+from services import identity, intake_plan, tasks
 from services.intake_plan import Identity
 
 QUEUED = "task_queued"
-IDENTITY_COUNTER = "identity"  # bumped whenever someone's role, consortium or unit changes
 
 
 def reserve_numbers(engine: Engine, year: int, count: int) -> range:
     """Reserve `count` consecutive task numbers for this process (one statement, one commit)."""
-    stmt = _counter_upsert(engine.dialect.name, f"task-{year}", count).returning(Counter.__table__.c.value)
+    stmt = identity.counter_upsert(engine.dialect.name, f"task-{year}", count).returning(Counter.__table__.c.value)
     with engine.begin() as conn:
         end = conn.execute(stmt).scalar_one()
     return range(end - count + 1, end + 1)
-
-
-def _counter_upsert(dialect: str, name: str, count: int):
-    table = Counter.__table__
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(table).values(name=name, value=count)
-    return stmt.on_conflict_do_update(index_elements=["name"], set_={"value": table.c.value + count})
-
-
-def bump_identity_version(session: Session) -> None:
-    """Tell every process's identity cache that someone's identity changed (part of the caller's transaction)."""
-    conn = session.connection()
-    conn.execute(_counter_upsert(conn.dialect.name, IDENTITY_COUNTER, 1))
-
-
-def _version():
-    return func.coalesce(select(Counter.value).where(Counter.name == IDENTITY_COUNTER).scalar_subquery(), 0)
-
-
-def identity_version(engine: Engine) -> int:
-    with engine.connect() as conn:
-        return conn.execute(select(_version())).scalar_one()
-
-
-def lookup_identity(engine: Engine, openid: str) -> tuple[int, Identity]:
-    """The identity version and who `openid` is, read in one statement (a stranger may have no row)."""
-    one = select(literal(1).label("one")).subquery()
-    stmt = (select(_version(), Person.id, Person.role, Person.consortium_id, Person.unit_id)
-            .select_from(one.outerjoin(Person, Person.openid == openid)))
-    with engine.connect() as conn:
-        version, *ident = conn.execute(stmt).one()
-    return version, Identity(*ident)
 
 
 def submit_pending(session: Session, person: Person, rules, *, now: datetime,
@@ -103,11 +70,26 @@ class EngineStore:
         self.engine = engine
 
     def insert(self, rows: list[dict]) -> set[str]:
+        """Insert, then (holding SQLite's write lock) take back rows planned on a stale identity."""
         with self.engine.begin() as conn:
-            return insert_batch(conn, rows)
+            inserted = insert_batch(conn, rows)
+            version = identity.current_version(conn)
+            stale = {r["dedupe_key"] for r in rows
+                     if r["dedupe_key"] in inserted and (r["plan"] or {}).get("identity", version) != version}
+            if stale:
+                table = InboundMessage.__table__
+                conn.execute(delete(table).where(table.c.dedupe_key.in_(stale)))
+            return inserted - stale
 
     def reserve(self, year: int, count: int) -> range:
         return reserve_numbers(self.engine, year, count)
+
+    def lookup(self, openid: str) -> tuple[int, Identity]:
+        return identity.lookup(self.engine, openid)
+
+    def version(self) -> int:
+        with self.engine.connect() as conn:
+            return identity.current_version(conn)
 
     def close(self) -> None:
         pass
@@ -122,12 +104,13 @@ class PgStore:
     so a group costs one round trip and about 50 µs of client CPU whatever its
     size, against ~0.2 ms + 20 µs a row through the ORM's multi-row INSERT inside
     BEGIN/COMMIT. Task numbers are reserved on the same connection. psycopg
-    serializes concurrent use; the lock here guards reconnection.
+    serializes concurrent use; the lock here guards reconnection. The fast lane
+    keeps a second store for identity reads, so a read never waits for a commit.
     """
 
     COLUMNS = tuple(c.name for c in InboundMessage.__table__.columns if not c.primary_key)
     INSERT = (f"INSERT INTO inbound_messages ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} "
-              "FROM json_populate_recordset(NULL::inbound_messages, %s) "
+              f"FROM json_populate_recordset(NULL::inbound_messages, %s) AS r WHERE {identity.PG_CURRENT} "
               "ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key")
     RESERVE = ("INSERT INTO counters (name, value) VALUES (%s, %s) "
                "ON CONFLICT (name) DO UPDATE SET value = counters.value + EXCLUDED.value RETURNING value")
@@ -146,6 +129,15 @@ class PgStore:
     def reserve(self, year: int, count: int) -> range:
         [(end,)] = self._execute(self.RESERVE, [f"task-{year}", count])
         return range(end - count + 1, end + 1)
+
+    def lookup(self, openid: str) -> tuple[int, Identity]:
+        """services.identity.lookup on this connection (the fast lane keeps one store for reads)."""
+        [(version, *ident)] = self._execute(identity.PG_LOOKUP, [openid])
+        return version, Identity(*ident)
+
+    def version(self) -> int:
+        [(version,)] = self._execute(identity.PG_VERSION, [])
+        return version
 
     def _execute(self, sql: str, params: list) -> list[tuple]:
         import psycopg

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.org import Branch, Consortium, Invite, Person, Unit
-from services.intake import bump_identity_version
+from services.identity import bump_version
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 IDENTITY_FIELDS = ("role", "consortium_id", "unit_id", "branch_id")  # what the fast lane's cache holds
@@ -24,14 +24,14 @@ def _identity_changed(person: Person) -> bool:
 def _invalidate_identity_caches(session: Session, _context, _instances) -> None:
     """Bind, unbind, a role change anywhere (chat, console, CLI, seeding): bump the identity version.
 
-    Every web process compares that version with its identity cache on each fast-lane message, so
-    the change counts everywhere as soon as this transaction commits.
+    A fast-lane message planned on an older version is not stored but planned again (services.identity),
+    so the change counts in every process as soon as this transaction commits.
     """
     changed = any(isinstance(o, Person) and o.role is not None for o in session.new) or \
         any(isinstance(o, Person) for o in session.deleted) or \
         any(isinstance(o, Person) and _identity_changed(o) for o in session.dirty)
     if changed:
-        bump_identity_version(session)
+        bump_version(session)
 
 
 class BindError(Exception):
