@@ -97,7 +97,7 @@ class GroupWriter:
     def _result(slot: dict) -> bool:
         if "error" in slot:
             raise slot["error"]
-        return slot["inserted"]
+        return slot["result"]
 
     def _store(self, batch: list[dict]) -> None:
         try:
@@ -114,7 +114,7 @@ class GroupWriter:
                 self._store([s])
             return
         for s in batch:
-            s["inserted"] = s["row"]["dedupe_key"] in inserted
+            s["result"] = s["row"]["dedupe_key"] in inserted
         self.groups += 1
         self.rows += len(batch)
 
@@ -136,6 +136,29 @@ class GroupWriter:
                 s["done"].set()
 
 
+class GroupReader(GroupWriter):
+    """Identity look-ups under way share one query the same way (a flood of strangers is all misses).
+
+    `fetch(openids)` returns {openid: (identity version, Identity)} for every openid asked.
+    """
+
+    def __init__(self, fetch: Callable[[list[str]], dict]):
+        super().__init__(fetch)
+
+    def read(self, openid: str) -> tuple[int, Identity]:
+        return self.write(openid)
+
+    def _store(self, batch: list[dict]) -> None:
+        try:
+            found = self.insert(list({s["row"] for s in batch}))
+        except Exception as exc:  # every waiter learns of it (unreachable: the webhook spools)
+            for s in batch:
+                s["error"] = exc
+            return
+        for s in batch:
+            s["result"] = found[s["row"]]
+
+
 @dataclass(frozen=True)
 class Handled:
     """What the fast lane did with a message: the reply and the facts the webhook logs and counts."""
@@ -152,6 +175,7 @@ class FastLane:
         self.store = intake.fast_store(engine, DB_WAIT_SECONDS)
         self.writer = GroupWriter(self.store.insert)
         self.reads = intake.fast_store(engine, DB_WAIT_SECONDS)  # identity reads: never behind a commit
+        self.reader = GroupReader(self.reads.lookup_many)
         self._identities: dict[str, Identity] = {}
         self._version: int | None = None
         self._numbers: dict[int, range] = {}
@@ -173,7 +197,7 @@ class FastLane:
         cached, version = self._identities.get(openid), self._version
         if cached is not None and version is not None:
             return version, cached
-        version, ident = self.reads.lookup(openid)
+        version, ident = self.reader.read(openid)
         self._seen(version)
         if len(self._identities) >= IDENTITY_CACHE_MAX:
             self._identities.clear()

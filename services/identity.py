@@ -10,25 +10,22 @@ identity is planned again, in every process, the moment the change commits.
 """
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine, bindparam, func, literal, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from models.org import Person
 from models.task import Counter
-from services.intake_plan import Identity
+from services.intake_plan import STRANGER, Identity
 
 COUNTER = "identity"
 _CURRENT = func.coalesce(select(Counter.value).where(Counter.name == COUNTER).scalar_subquery(), 0)
 VERSION = select(_CURRENT)
-_ONE = select(literal(1).label("one")).subquery()
-LOOKUP = (select(_CURRENT, Person.id, Person.role, Person.consortium_id, Person.unit_id)
-          .select_from(_ONE.outerjoin(Person, Person.openid == bindparam("openid"))))
 # The same for the fast lane's own PostgreSQL connections (prepared statements, no ORM):
 PG_VERSION = f"SELECT COALESCE((SELECT value FROM counters WHERE name = '{COUNTER}'), 0)"
-PG_LOOKUP = (f"SELECT ({PG_VERSION}), p.id, p.role, p.consortium_id, p.unit_id "
-             "FROM (SELECT 1) AS one LEFT JOIN people p ON p.openid = %s")
+PG_LOOKUP = (f"SELECT ({PG_VERSION}), o.openid, p.id, p.role, p.consortium_id, p.unit_id "
+             "FROM unnest(%s::text[]) AS o(openid) LEFT JOIN people p ON p.openid = o.openid")
 # inside the one-statement group insert: a row planned on a version stored only if it is still current
 PG_CURRENT = f"(r.plan->>'identity' IS NULL OR (r.plan->>'identity')::bigint = ({PG_VERSION}))"
 
@@ -51,8 +48,15 @@ def current_version(conn: Connection) -> int:
     return conn.execute(VERSION).scalar_one()
 
 
-def lookup(engine: Engine, openid: str) -> tuple[int, Identity]:
-    """The identity version and who `openid` is, read in one statement (a stranger may have no row)."""
+def lookup_many(engine: Engine, openids: list[str]) -> dict[str, tuple[int, Identity]]:
+    """{openid: (identity version, who it is)}; a stranger may have no row.
+
+    The version is read first: what is read after it is at least as new, so at worst a message
+    is planned once more, never on an identity older than its version says.
+    """
     with engine.connect() as conn:
-        version, *ident = conn.execute(LOOKUP, {"openid": openid}).one()
-    return version, Identity(*ident)
+        version = current_version(conn)
+        rows = conn.execute(select(Person.openid, Person.id, Person.role, Person.consortium_id, Person.unit_id)
+                            .where(Person.openid.in_(openids))).all()
+    found = {openid: Identity(*ident) for openid, *ident in rows}
+    return {openid: (version, found.get(openid, STRANGER)) for openid in openids}

@@ -84,8 +84,8 @@ class EngineStore:
     def reserve(self, year: int, count: int) -> range:
         return reserve_numbers(self.engine, year, count)
 
-    def lookup(self, openid: str) -> tuple[int, Identity]:
-        return identity.lookup(self.engine, openid)
+    def lookup_many(self, openids: list[str]) -> dict[str, tuple[int, Identity]]:
+        return identity.lookup_many(self.engine, openids)
 
     def version(self) -> int:
         with self.engine.connect() as conn:
@@ -130,10 +130,10 @@ class PgStore:
         [(end,)] = self._execute(self.RESERVE, [f"task-{year}", count])
         return range(end - count + 1, end + 1)
 
-    def lookup(self, openid: str) -> tuple[int, Identity]:
-        """services.identity.lookup on this connection (the fast lane keeps one store for reads)."""
-        [(version, *ident)] = self._execute(identity.PG_LOOKUP, [openid])
-        return version, Identity(*ident)
+    def lookup_many(self, openids: list[str]) -> dict[str, tuple[int, Identity]]:
+        """services.identity.lookup_many in one prepared statement (the fast lane keeps a store for reads)."""
+        return {openid: (version, Identity(*ident))
+                for version, openid, *ident in self._execute(identity.PG_LOOKUP, [openids])}
 
     def version(self) -> int:
         [(version,)] = self._execute(identity.PG_VERSION, [])
