@@ -39,9 +39,12 @@ class WebhookState:
     metrics: Metrics = field(default_factory=Metrics)
     spool: Spool | None = None
     fast_lane: Any = None  # handlers.fastlane.FastLane when enabled
+    materializer: Any = None  # its background thread (--intake thread)
 
     def close(self) -> None:
-        """Close pooled connections (tests build many apps)."""
+        """Stop the background thread and close pooled connections (tests build many apps)."""
+        if self.materializer is not None:
+            self.materializer.stop()
         if self.fast_lane is not None:
             self.fast_lane.close()
         self.session_factory.kw["bind"].dispose()
@@ -254,6 +257,7 @@ def build_state(settings: Settings, *, clock: Callable = utcnow, intake: str = "
         state.fast_lane = FastLane(settings, engine, state.rules, clock,
                                    on_stored={"sync": materializer.run_once, "thread": materializer.wake}.get(intake))
         if intake == "thread":
+            state.materializer = materializer
             materializer.start()
     return state
 
@@ -264,6 +268,7 @@ class Materializer:
     def __init__(self, state: WebhookState):
         self.state = state
         self._event = threading.Event()
+        self._stopped = threading.Event()
 
     def run_once(self) -> int:
         """Materialize what is queued; a failure leaves rows queued for the next run (never lost)."""
@@ -278,11 +283,17 @@ class Materializer:
     def wake(self) -> None:
         self._event.set()
 
+    def stop(self) -> None:
+        self._stopped.set()
+        self._event.set()
+
     def start(self) -> None:
         def loop() -> None:
-            while True:
+            while not self._stopped.is_set():
                 self._event.wait(2.0)
                 self._event.clear()
+                if self._stopped.is_set():
+                    break
                 try:
                     self.run_once()
                 except Exception:
