@@ -269,6 +269,7 @@ class Materializer:
         self.state = state
         self._event = threading.Event()
         self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def run_once(self) -> int:
         """Materialize what is queued; a failure leaves rows queued for the next run (never lost)."""
@@ -284,8 +285,11 @@ class Materializer:
         self._event.set()
 
     def stop(self) -> None:
+        """Stop the background thread and wait for a run under way to finish."""
         self._stopped.set()
         self._event.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
 
     def start(self) -> None:
         def loop() -> None:
@@ -299,7 +303,8 @@ class Materializer:
                 except Exception:
                     time.sleep(2.0)
 
-        threading.Thread(target=loop, name="materializer", daemon=True).start()
+        self._thread = threading.Thread(target=loop, name="materializer", daemon=True)
+        self._thread.start()
 
 
 def start_spool_replayer(state: WebhookState, interval: float = 30.0) -> None:
