@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_webhook.py [--seconds 10] [--connections 16] [--workers 2]
         [--pg postgresql://postgres@127.0.0.1:5432/test] [--modes plain,aes] [--conn keepalive,close]
-        [--backends sqlite,postgresql] [--ablate classify,database]
+        [--backends sqlite,postgresql] [--ablate classify,database] [--senders members,strangers]
 
 Both servers run under gunicorn exactly as `python bot.py serve` runs them. The
 load comes from wrk (Debian package; installed with apt-get when missing) with a
@@ -14,6 +14,12 @@ notifications are made by `bot.py worker` (`--intake worker`, as in production),
 which this benchmark does not run. The warm-up uses messages of its own, so the
 measured run has no retries. Prints requests/s, p99, the ratio to the echo, RSS
 per worker and start-up time.
+
+`--senders members,strangers` (default both): besides the member rows, a
+`strangers` row per database floods the server with messages from distinct
+unbound openids (anyone may follow the account): each is looked up, stored
+through the same group commit and answered with the bind prompt. `vs members`
+is the stranger rate over the member rate of the same round.
 
 `--ablate classify,database` also serves the full app with one stage taken out
 at a time (benchmarks/ablate/sitecustomize.py) and prints those rows as
@@ -86,8 +92,12 @@ def ensure_wrk() -> str:
     return shutil.which("wrk")
 
 
-def make_requests(path: Path, count: int, aes: bool, token: str, first_id: int = 0) -> None:
-    """Signed (and encrypted) request lines 'path?query<TAB>body', one per unique message."""
+def make_requests(path: Path, count: int, aes: bool, token: str, first_id: int = 0,
+                  strangers: bool = False) -> None:
+    """Signed (and encrypted) request lines 'path?query<TAB>body', one per unique message.
+
+    strangers: every message from a different unbound openid instead of the bound demo members.
+    """
     from wechatpy.crypto import WeChatCrypto
     from core.wechat import cdata, sign
     crypto = WeChatCrypto(token, AES_KEY, APP_ID) if aes else None
@@ -96,7 +106,7 @@ def make_requests(path: Path, count: int, aes: bool, token: str, first_id: int =
     with open(path, "w", encoding="utf-8") as fh:
         for i in range(count):
             nonce = str(100000 + i)
-            user = MEMBERS[i % len(MEMBERS)]
+            user = f"stranger-{first_id + i}" if strangers else MEMBERS[i % len(MEMBERS)]
             xml = (f"<xml><ToUserName>{cdata('gh_bench')}</ToUserName><FromUserName>{cdata(user)}</FromUserName>"
                    f"<CreateTime>{ts}</CreateTime><MsgType>{cdata('text')}</MsgType>"
                    f"<Content>{cdata(TEXTS[i % len(TEXTS)])}</Content><MsgId>{base + i}</MsgId></xml>")
@@ -198,7 +208,7 @@ def summarize(results: list[dict]) -> list[dict]:
         row = {**runs[0], "rounds": len(runs), "non2xx": sum(r["non2xx"] for r in runs),
                "rss_mib": [max(r["rss_mib"][i] for r in runs if len(r["rss_mib"]) > i)
                            for i in range(max(len(r["rss_mib"]) for r in runs))]}
-        for key in ("rps", "p99_ms", "startup_s", "ratio", "ratio_sync"):
+        for key in ("rps", "p99_ms", "startup_s", "ratio", "ratio_sync", "vs_members"):
             if key in runs[0]:
                 row[key] = median(r[key] for r in runs)
         rows.append(row)
@@ -219,6 +229,8 @@ def main() -> None:
     ap.add_argument("--ablate", default="",
                     help="also serve the full app with a stage taken out, e.g. classify,database,classify+database "
                          "(benchmarks/ablate/sitecustomize.py; a measurement of what each stage costs, not a mode)")
+    ap.add_argument("--senders", default="members,strangers",
+                    help="members: bound demo members; strangers: a flood of distinct unbound openids")
     ap.add_argument("--rounds", type=int, default=1, help="repeat every measurement; medians are printed")
     ap.add_argument("--intake", default="worker", help="serve --intake (worker: tasks made by `bot.py worker`)")
     ap.add_argument("--no-sync-reference", dest="sync_reference", action="store_false",
@@ -238,6 +250,10 @@ def main() -> None:
                     token = AES_TOKEN if aes else "tongxin-dev"
                     make_requests(reqs, 80000, aes, token)
                     make_requests(reqs.with_suffix(".warmup"), 20000, aes, token, first_id=500_000)
+                    strangers = tmp / "strangers.txt"
+                    make_requests(strangers, 80000, aes, token, strangers=True)
+                    make_requests(strangers.with_suffix(".warmup"), 20000, aes, token, first_id=500_000,
+                                  strangers=True)
                     echoes: dict[str, dict] = {}
 
                     def echo_for(wclass: str) -> dict:
@@ -263,7 +279,11 @@ def main() -> None:
                         port = free_port()
                         cmd = [PY, "bot.py", "serve", "--port", str(port), "--workers", str(args.workers),
                                "--intake", args.intake, "--worker-class", wclass]
-                        for ablate in [""] + [a for a in args.ablate.split(",") if a]:
+                        runs = [("full", reqs, "")] if "members" in args.senders else []
+                        runs += [(f"-{a}", reqs, a) for a in args.ablate.split(",") if a]
+                        runs += [("strangers", strangers, "")] if "strangers" in args.senders else []
+                        members_rps = None
+                        for server, requests, ablate in runs:
                             # a fresh database for every server: the same message ids are new again, no retries
                             if backend == "postgresql":
                                 reset_pg(db_url)
@@ -274,23 +294,29 @@ def main() -> None:
                             run_env = env if not ablate else dict(
                                 env, TONGXIN_BENCH_ABLATE=ablate.replace("+", ","),
                                 PYTHONPATH=f"{ROOT / 'benchmarks' / 'ablate'}{os.pathsep}{ROOT}")
-                            full = bench_one(backend, cmd, run_env, port, wrk, lua, reqs, args, close, tmp)
+                            full = bench_one(f"{backend}-{server}", cmd, run_env, port, wrk, lua, requests, args,
+                                             close, tmp)
                             full["ratio"] = full["rps"] / echo["rps"]
                             if "sync" in echoes:
                                 full["ratio_sync"] = full["rps"] / echoes["sync"]["rps"]
-                            results.append({"server": f"-{ablate}" if ablate else "full", "db": f"{backend}/{wclass}",
+                            if server == "full":
+                                members_rps = full["rps"]
+                            elif server == "strangers" and members_rps:
+                                full["vs_members"] = full["rps"] / members_rps
+                            results.append({"server": server, "db": f"{backend}/{wclass}",
                                             "mode": mode, "conn": conn, "round": rnd, **full})
     rounds = f"; medians of {args.rounds} interleaved rounds, RSS the largest" if args.rounds > 1 else ""
     print("ratio: full / echo with the same worker class; vs sync: full / echo under gunicorn -k sync "
           f"(both {args.workers} workers, same run){rounds}")
     print(f"{'server':9} {'db/worker':18} {'mode':5} {'conn':9} {'req/s':>8} {'p99 ms':>7} {'ratio':>6} "
-          f"{'vs sync':>7} {'non2xx':>6} {'RSS/worker MiB':>16} {'start s':>7}")
+          f"{'vs sync':>7} {'vs members':>10} {'non2xx':>6} {'RSS/worker MiB':>16} {'start s':>7}")
     for r in summarize(results):
         ratio = f"{r['ratio']:.2f}x" if "ratio" in r else ""
         ratio_sync = f"{r['ratio_sync']:.2f}x" if "ratio_sync" in r else ""
+        vs_members = f"{r['vs_members']:.2f}x" if "vs_members" in r else ""
         rss = "/".join(f"{x:.0f}" for x in r["rss_mib"])
         print(f"{r['server']:9} {r['db']:18} {r['mode']:5} {r['conn']:9} {r['rps']:8.0f} {r['p99_ms']:7.1f} "
-              f"{ratio:>6} {ratio_sync:>7} {r['non2xx']:6d} {rss:>16} {r['startup_s']:7.2f}")
+              f"{ratio:>6} {ratio_sync:>7} {vs_members:>10} {r['non2xx']:6d} {rss:>16} {r['startup_s']:7.2f}")
     print(json.dumps(results), file=sys.stderr)
 
 

@@ -7,10 +7,11 @@ import logging
 from sqlalchemy import select
 
 from core.wechat import Inbound
-from handlers import texts
+from handlers import texts, views
 from handlers.router import Context, Router, command, event, msg_type
 from models.org import Branch
 from services.messages import inbound as inbound_svc
+from services.tasks import intake
 from services.messages import outbox as outbox_svc
 from services.org import people
 from services.tasks.lifecycle import TaskError
@@ -50,12 +51,11 @@ def _bind_reply(ctx: Context, code: str) -> str:
     template = texts.BIND_OK[person.role]
     reply = template.format(unit=person.unit.name if person.unit else "",
                             branch=person.branch.name if person.branch else "",
-                            title="副书记" if person.is_deputy else "书记", office="党委办公室")
+                            title="副书记" if person.is_deputy else "书记", office=person.office_name)
     if person.role == "member":
-        from handlers.member import submit_pending
-        submitted = submit_pending(ctx)
-        if submitted:
-            reply += "\n" + texts.BIND_PENDING_SUBMITTED.format(count=len(submitted)) + "\n" + "\n".join(submitted)
+        task, count = intake.submit_pending(ctx.session, person, ctx.rules, now=ctx.now, sandbox=ctx.sandbox)
+        if task is not None:
+            reply += "\n" + texts.BIND_PENDING_SUBMITTED.format(count=count) + "\n" + views.task_reply(task)
     return reply
 
 

@@ -1,11 +1,15 @@
-"""The fast lane for the commonest message: a bound member's new request.
+"""The fast lane for the commonest messages: a member's new request or small talk, a stranger's text.
 
-Everything else takes the full path (handle_message). Here a request is
-classified, given a reserved number and stored with whatever other requests
-arrive at the same moment in ONE multi-row INSERT and ONE commit (group
-commit): each request waits for its group's commit before it is answered, so
-nothing is acknowledged that is not durable. The task, its audit event and the
-branch's notification are created right after by `materialize`.
+What a text means is decided by `services.intake_plan.plan`, the same rule the
+full path (handlers/member.py) follows; the fast lane only keeps what makes it
+fast. A planned message is stored with whatever other messages arrive at the
+same moment in ONE multi-row INSERT and ONE commit (group commit): each waits
+for its group's commit before it is answered, so nothing is acknowledged that
+is not durable. A request gets its number from a block reserved in advance; its
+task, audit event and the branch's notification are created right after by
+`materialize`. Identities are cached per process and dropped as soon as the
+identity version in the database moves (bind, unbind, role change anywhere).
+Commands, ratings and everything else take the full path (handle_message).
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import logging
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
@@ -21,15 +26,15 @@ from sqlalchemy.exc import OperationalError
 
 from core.config import Settings
 from core.wechat import Inbound
-from handlers import texts
-from handlers.member import DIGIT, SMALL_TALK_MAX
-from handlers.router import looks_like_command
-from routing import classify, normalize
+from handlers import texts, views
+from models.org import DEFAULT_OFFICE
 from services.tasks import intake
+from services.tasks import plan as intake_plan
+from services.tasks.plan import Identity, Plan
 
 log = logging.getLogger("tongxin.fastlane")
 DB_WAIT_SECONDS = 3.5  # a statement's longest wait: WeChat gives up after 5 s, then retries
-MEMBER_TTL = 30.0  # seconds a bound member's identity is trusted without a lookup
+IDENTITY_CACHE_MAX = 50_000  # identities kept per process (a flood of strangers must not grow it forever)
 NUMBER_BLOCK = 20
 SETTLE_CAP = 0.002  # seconds a group leader waits at most for the event loop to go idle
 
@@ -93,7 +98,7 @@ class GroupWriter:
     def _result(slot: dict) -> bool:
         if "error" in slot:
             raise slot["error"]
-        return slot["inserted"]
+        return slot["result"]
 
     def _store(self, batch: list[dict]) -> None:
         try:
@@ -110,7 +115,7 @@ class GroupWriter:
                 self._store([s])
             return
         for s in batch:
-            s["inserted"] = s["row"]["dedupe_key"] in inserted
+            s["result"] = s["row"]["dedupe_key"] in inserted
         self.groups += 1
         self.rows += len(batch)
 
@@ -132,34 +137,82 @@ class GroupWriter:
                 s["done"].set()
 
 
+class GroupReader(GroupWriter):
+    """Identity look-ups under way share one query the same way (a flood of strangers is all misses).
+
+    `fetch(openids)` returns {openid: (identity version, Identity)} for every openid asked.
+    """
+
+    def __init__(self, fetch: Callable[[list[str]], dict]):
+        super().__init__(fetch)
+
+    def read(self, openid: str) -> tuple[int, Identity]:
+        return self.write(openid)
+
+    def _store(self, batch: list[dict]) -> None:
+        try:
+            found = self.insert(list({s["row"] for s in batch}))
+        except Exception as exc:  # every waiter learns of it (unreachable: the webhook spools)
+            for s in batch:
+                s["error"] = exc
+            return
+        for s in batch:
+            s["result"] = found[s["row"]]
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What the fast lane did with a message: the reply and the facts the webhook logs and counts."""
+    reply: str
+    status: str
+    routed_to: str | None = None
+    task: str | None = None
+
+
 class FastLane:
     def __init__(self, settings: Settings, engine: Engine, rules, clock: Callable[[], datetime],
                  on_stored: Callable[[], None] | None = None):
         self.settings, self.engine, self.rules, self.clock = settings, engine, rules, clock
         self.store = intake.fast_store(engine, DB_WAIT_SECONDS)
         self.writer = GroupWriter(self.store.insert)
-        self._members: dict[str, tuple[float, dict | None]] = {}
+        self.reads = intake.fast_store(engine, DB_WAIT_SECONDS)  # identity reads: never behind a commit
+        self.reader = GroupReader(self.reads.lookup_many)
+        self._identities: dict[str, Identity] = {}
+        self._version: int | None = None
         self._numbers: dict[int, range] = {}
         self._lock = threading.Lock()
         self._on_stored = on_stored
-        self._branch_names = {c.code: {b.code: b.name for b in c.branches} for c in settings.consortia}
+        self._confs = {c.code: c for c in settings.consortia}
         self._consortium_codes: dict[int, str] = {}
 
     def close(self) -> None:
         self.store.close()
+        self.reads.close()
 
     def forget(self, openid: str) -> None:
         """Called after the full path handled this user (their role may have changed)."""
-        self._members.pop(openid, None)
+        self._identities.pop(openid, None)
 
-    def _member(self, openid: str) -> dict | None:
-        hit = self._members.get(openid)
-        if hit and hit[0] > time.monotonic():
-            return hit[1]
-        ident = intake.member_identity(self.engine, openid)
-        if ident is not None:
-            self._members[openid] = (time.monotonic() + MEMBER_TTL, ident)
-        return ident
+    def identity(self, openid: str) -> tuple[int, Identity]:
+        """Who sent this and the identity version that says so: cached, or read with the version."""
+        cached, version = self._identities.get(openid), self._version
+        if cached is not None and version is not None:
+            return version, cached
+        version, ident = self.reader.read(openid)
+        self._seen(version)
+        if len(self._identities) >= IDENTITY_CACHE_MAX:
+            self._identities.clear()
+        self._identities[openid] = ident
+        return version, ident
+
+    def _seen(self, version: int) -> bool:
+        """Drop every cached identity when the version moved; True if it did."""
+        with self._lock:
+            if version == self._version:
+                return False
+            self._identities.clear()
+            self._version = version
+            return True
 
     def _number(self, year: int) -> str:
         with self._lock:
@@ -169,37 +222,46 @@ class FastLane:
             self._numbers[year] = block[1:]
             return f"T-{year}-{block[0]:04d}"
 
-    def _branch_name(self, consortium_id: int, code: str) -> str | None:
+    def _consortium(self, consortium_id: int):
         if consortium_id not in self._consortium_codes:
             from sqlalchemy import select
             from models.org import Consortium
             with self.engine.connect() as conn:
                 self._consortium_codes.update(dict(conn.execute(select(Consortium.id, Consortium.code)).all()))
-        return self._branch_names.get(self._consortium_codes.get(consortium_id), {}).get(code)
+        return self._confs.get(self._consortium_codes.get(consortium_id))
 
-    def try_handle(self, msg: Inbound) -> str | None:
-        """The reply, or None when this message needs the full path."""
-        text = msg.text
-        if msg.msg_type != "text" or not text or looks_like_command(text) or DIGIT.match(text):
+    def _request_reply(self, ident: Identity, plan: Plan, number: str) -> str:
+        conf = self._consortium(ident.consortium_id)
+        branches = {b.code: b.name for b in conf.branches} if conf else {}
+        return views.request_reply(number, branches.get(plan.routed_to),
+                                   conf.office_name if conf else DEFAULT_OFFICE)
+
+    def try_handle(self, msg: Inbound, replan: bool = True) -> Handled | None:
+        """What was done, or None when this message needs the full path."""
+        if msg.msg_type != "text" or not msg.text:
             return None
-        member = self._member(msg.openid)
-        if member is None:
-            return None
-        decision = classify(text, self.rules)
-        if decision.branch == "triage" and len(normalize(text)) <= SMALL_TALK_MAX:
-            return None
+        version, ident = self.identity(msg.openid)
+        plan = intake_plan.plan(msg.text, ident, self.rules)
+        if plan.rating or plan.kind == intake_plan.COMMAND:
+            return None  # the routers decide (a rating needs the sender's tasks)
         now = self.clock()
-        local = now.astimezone(self.settings.tz)
-        number = self._number(local.year)
-        branch = None if decision.branch == "triage" else self._branch_name(member["consortium_id"], decision.branch)
-        reply = (texts.REQUEST_ROUTED.format(number=number, branch=branch) if branch else
-                 texts.REQUEST_TRIAGE.format(number=number, office="党委办公室"))
         row = {"dedupe_key": msg.dedupe_key, "openid": msg.openid, "msg_type": msg.msg_type, "msg_id": msg.msg_id,
                "event": None, "event_key": None, "content": msg.content, "create_time": msg.create_time,
-               "received_at": now, "raw": msg.raw, "reply": reply, "status": intake.QUEUED, "task_id": None,
-               "plan": {"number": number, "person_id": member["person_id"], "decision": decision.to_dict()}}
+               "received_at": now, "raw": msg.raw, "task_id": None, "plan": {"identity": version}}
+        if plan.kind == intake_plan.PENDING:
+            done = Handled(texts.UNBOUND_STORED, "pending_bind")
+        elif plan.kind == intake_plan.TALK:
+            done = Handled(texts.SMALL_TALK, "stored")
+        else:
+            number = self._number(now.astimezone(self.settings.tz).year)
+            done = Handled(self._request_reply(ident, plan, number), intake.QUEUED, plan.routed_to, number)
+            row["plan"].update(number=number, person_id=ident.person_id, decision=plan.decision.to_dict())
+        row.update(reply=done.reply, status=done.status)
         if not self.writer.write(row):
-            return intake.stored_reply(self.engine, msg.dedupe_key)  # a retry: same answer as the first time
-        if self._on_stored:
+            moved = self._seen(self.reads.version())
+            if moved:  # planned on an identity changed meanwhile (unbound, new role): plan it again
+                return self.try_handle(msg, replan=False) if replan else None
+            return Handled(intake.stored_reply(self.engine, msg.dedupe_key), "retry")  # same answer as before
+        if done.task and self._on_stored:
             self._on_stored()
-        return reply
+        return done

@@ -1,38 +1,17 @@
 """Member units' staff: free text becomes a request; progress, supplements, withdrawal, rating."""
 from __future__ import annotations
 
-import re
-
 from core.wechat import Inbound
 from handlers import texts, views
 from handlers.common import mark_pending, task_errors
-from handlers.router import Context, Router, command, free_text, looks_like_command, msg_type, role, unbound
-from routing import classify, normalize
+from handlers.router import Context, Router, command, free_text, msg_type, role, unbound
 from services.messages import inbound as inbound_svc
+from services.tasks import plan as intake_plan
 from services.tasks import lifecycle as tasks
+from services.tasks.plan import DIGIT, Identity
 
 router = Router("member")
-SMALL_TALK_MAX = 6  # a triage text this short (你好, 谢谢, 在吗) is talk, not a request
-DIGIT = re.compile(r"^\s*([1-5])\s*(?:分)?\s*(.*)$", re.S)
 ATTACH_KINDS = {"image": "图片", "location": "位置", "link": "链接", "video": "视频", "shortvideo": "视频"}
-
-
-def _submit(ctx: Context, text: str, inbound_id: int | None, decision=None) -> str:
-    decision = decision or classify(text, ctx.rules)
-    task = tasks.submit_request(ctx.session, ctx.member, text, decision.to_dict(), now=ctx.now,
-                                sandbox=ctx.sandbox)
-    inbound_svc.mark(ctx.session, inbound_id, "task", task.id)
-    ctx.notes["routed_to"] = decision.branch
-    ctx.notes["task"] = task.number
-    if task.branch is None:
-        return texts.REQUEST_TRIAGE.format(number=task.number, office="党委办公室")
-    return texts.REQUEST_ROUTED.format(number=task.number, branch=task.branch.name)
-
-
-def submit_pending(ctx: Context) -> list[str]:
-    """After binding: submit what the user sent while unbound, oldest first."""
-    return [_submit(ctx, row.content or "", row.id)
-            for row in inbound_svc.pending_for(ctx.session, ctx.member.openid) if (row.content or "").strip()]
 
 
 @router.on(unbound(), free_text())
@@ -83,7 +62,7 @@ def rate(msg: Inbound, ctx: Context) -> str:
     return texts.RATE_OK.format(number=task.number, score=task.rating)
 
 
-@router.on(role("member"), msg_type("text"), lambda msg, ctx: bool(DIGIT.match(msg.text)) and len(msg.text) <= 40)
+@router.on(role("member"), msg_type("text"), lambda msg, ctx: intake_plan.maybe_rating(msg.text))
 @task_errors(example="评价")
 def rate_by_digit(msg: Inbound, ctx: Context) -> str | None:
     """A bare 1-5 right after a resolution rates the latest unrated task."""
@@ -108,10 +87,18 @@ def attach(msg: Inbound, ctx: Context) -> str:
 
 @router.on(role("member"), free_text())
 def submit(msg: Inbound, ctx: Context) -> str | None:
-    """Any text that is no command is a new request (a resolved task is never reopened)."""
-    if looks_like_command(msg.text):
-        return None  # a command this user cannot use, or a malformed one: the fallback explains
-    decision = classify(msg.text, ctx.rules)
-    if decision.branch == "triage" and len(normalize(msg.text)) <= SMALL_TALK_MAX:
+    """Any text that is no command is a new request (a resolved task is never reopened).
+
+    What the text means is decided by intake_plan.plan, the rule the fast lane follows too.
+    """
+    plan = intake_plan.plan(msg.text, Identity.of(ctx.member), ctx.rules)
+    if plan.kind == intake_plan.TALK:
         return texts.SMALL_TALK
-    return _submit(ctx, msg.text, ctx.inbound_id, decision)
+    if plan.kind != intake_plan.REQUEST:
+        return None  # a command this user cannot use, or a malformed one: the fallback explains
+    task = tasks.submit_request(ctx.session, ctx.member, msg.text, plan.decision.to_dict(), now=ctx.now,
+                                sandbox=ctx.sandbox)
+    inbound_svc.mark(ctx.session, ctx.inbound_id, "task", task.id)
+    ctx.notes["routed_to"] = plan.routed_to
+    ctx.notes["task"] = task.number
+    return views.task_reply(task)

@@ -1,7 +1,6 @@
 """Routers and filters: first match wins; a handler returning None means "not mine"."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
@@ -11,11 +10,10 @@ from sqlalchemy.orm import Session
 from core.config import Settings
 from core.wechat import Inbound
 from models.org import Person
+from services.tasks.plan import COMMAND_WORDS, TASK_NO, looks_like_command  # noqa: F401 (re-exported)
 
 Handler = Callable[[Inbound, "Context"], "str | None"]
 Filter = Callable[[Inbound, "Context"], "bool | dict"]
-COMMAND_WORDS: set[str] = set()  # every word some command() accepts, for "wrong command" detection
-TASK_NO = re.compile(r"^(T-\d{4}-\d{4,})\s*(.*)$", re.S | re.I)
 
 
 @dataclass
@@ -125,9 +123,3 @@ def unbound() -> Filter:
 def free_text() -> Filter:
     """Any text or recognised voice with something in it."""
     return lambda msg, ctx: msg.msg_type in ("text", "voice") and bool(msg.text)
-
-
-def looks_like_command(text: str) -> bool:
-    """The text starts with a command word (maybe one this user may not use, or misspelt after it)."""
-    head = text.split(maxsplit=1)[0] if text.split() else ""
-    return head in COMMAND_WORDS or bool(TASK_NO.match(text.split(maxsplit=1)[-1] if " " in text else ""))

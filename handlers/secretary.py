@@ -51,7 +51,7 @@ def transfer(msg: Inbound, ctx: Context) -> str:
 def return_task(msg: Inbound, ctx: Context) -> str:
     task = tasks.return_to_office(ctx.session, ctx.member, ctx.args["number"], ctx.args["rest"],
                                   now=ctx.now, sandbox=ctx.sandbox)
-    return texts.RETURN_OK.format(number=task.number)
+    return texts.RETURN_OK.format(number=task.number, office=task.office_name)
 
 
 @router.on(SECRETARY, command("办结", number=True))

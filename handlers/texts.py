@@ -23,7 +23,7 @@ BIND_ERRORS = {
     "throttled": "抱歉，一小时内输错邀请码的次数过多，为保护账号安全，请 {minutes} 分钟后再试。"
                  "如需帮助，请联系党委办公室。",
 }
-BIND_PENDING_SUBMITTED = "您绑定前发送的 {count} 条诉求已一并提交："
+BIND_PENDING_SUBMITTED = "您绑定前发送的 {count} 条消息已一并提交，合并为一条诉求："
 UNBIND_OK = "已解除绑定。如需重新绑定，请发送「绑定 邀请码」。"
 UNBIND_NOT_BOUND = "您尚未绑定身份，无需解绑。"
 NAME_OK = "好的，已将您的姓名登记为「{name}」。"
@@ -81,7 +81,7 @@ BRANCH_TASKS_EMPTY = "{branch}目前没有待办任务。"
 BRANCH_TASKS_HEADER = "{branch}待办任务（最早的在前）："
 ACCEPT_OK = "已接单 {number}，已通知反映人。办结后请发送「办结 {number} 处理说明」。"
 TRANSFER_OK = "已将 {number} 转给{branch}，已通知对方支部。"
-RETURN_OK = "已将 {number} 退回党委办公室。"
+RETURN_OK = "已将 {number} 退回{office}。"
 RESOLVE_OK = "已办结 {number}，处理说明已发给反映人并邀请评价。"
 ASSIGN_OK = "已将 {number} 分派给{branch}。"
 TRIAGE_EMPTY = "目前没有待分派的诉求。"

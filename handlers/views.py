@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from handlers import texts
 from models.task import Task, TaskEvent
 
 ACTIONS = {"created": "提交", "accepted": "接单", "transferred": "转办", "returned": "退回",
@@ -16,15 +17,27 @@ def local(dt: datetime | None, tz: ZoneInfo) -> str:
 
 
 def task_line(task: Task, tz: ZoneInfo) -> str:
-    where = task.branch.name if task.branch else "党委办公室"
+    where = task.owner_name
     text = task.text if len(task.text) <= 24 else task.text[:24] + "…"
     return f"{task.number}【{task.status_label}】{where} {local(task.created_at, tz)}\n  {text}"
+
+
+def request_reply(number: str, branch: str | None, office: str) -> str:
+    """The answer to a new request: routed to `branch`, or waiting for the office's triage."""
+    if branch:
+        return texts.REQUEST_ROUTED.format(number=number, branch=branch)
+    return texts.REQUEST_TRIAGE.format(number=number, office=office)
+
+
+def task_reply(task: Task) -> str:
+    """The answer to a request that has just become `task`."""
+    return request_reply(task.number, task.branch.name if task.branch else None, task.office_name)
 
 
 def task_detail(task: Task, events: list[TaskEvent], tz: ZoneInfo) -> str:
     lines = [f"{task.number}【{task.status_label}】",
              f"单位：{task.unit.name if task.unit else '-'}　反映人：{task.requester.display}",
-             f"承办：{task.branch.name if task.branch else '党委办公室（待分派）'}",
+             f"承办：{task.branch.name if task.branch else task.office_name + '（待分派）'}",
              f"内容：{task.text}"]
     keywords = task.routing.get("keywords") or []
     if keywords:

@@ -39,9 +39,12 @@ class WebhookState:
     metrics: Metrics = field(default_factory=Metrics)
     spool: Spool | None = None
     fast_lane: Any = None  # handlers.fastlane.FastLane when enabled
+    materializer: Any = None  # its background thread (--intake thread)
 
     def close(self) -> None:
-        """Close pooled connections (tests build many apps)."""
+        """Stop the background thread and close pooled connections (tests build many apps)."""
+        if self.materializer is not None:
+            self.materializer.stop()
         if self.fast_lane is not None:
             self.fast_lane.close()
         self.session_factory.kw["bind"].dispose()
@@ -56,10 +59,9 @@ def handle_message(state: WebhookState, msg: Inbound) -> str:
     """Store and answer; if the database is unreachable, spool the message and answer politely."""
     try:
         if state.fast_lane is not None:
-            reply = state.fast_lane.try_handle(msg)
+            reply = _fast_lane(state, msg)
             if reply is not None:
-                state.metrics.inc("tongxin_inbound_total", "inbound messages by outcome", outcome="fast_lane")
-                return reply  # logged by nobody on the hot path: the metrics count it
+                return reply
             state.fast_lane.forget(msg.openid)
         return process_message(state, msg, now=state.clock())
     except OperationalError as exc:  # refused, gone, timed out: keep the message on disk instead
@@ -70,6 +72,57 @@ def handle_message(state: WebhookState, msg: Inbound) -> str:
         state.spool.append({"raw": msg.raw, "received_at": state.clock().isoformat()})
         state.metrics.inc("tongxin_spooled_total", "messages spooled while the database was down")
         return texts.LATER
+
+
+def _fast_lane(state: WebhookState, msg: Inbound) -> str | None:
+    """The fast lane's answer (None: take the full path); a failure gets the full path's error answer."""
+    try:
+        done = state.fast_lane.try_handle(msg)
+    except OperationalError:
+        raise  # the database is unreachable: spooled by the caller
+    except Exception:
+        return _store_failure(state, msg)
+    if done is None:
+        return None
+    if done.status == "retry":
+        state.metrics.inc("tongxin_inbound_total", "inbound messages by outcome", outcome="retry")
+        return done.reply
+    state.metrics.inc("tongxin_inbound_total", "inbound messages by outcome", outcome="fast_lane")
+    _handled(state, msg, done.status, task=done.task, routed_to=done.routed_to)
+    return done.reply
+
+
+def _handler_failed(state: WebhookState, msg: Inbound) -> str:
+    log.exception("handler failed for message %s", msg.dedupe_key, extra={"msg_key": msg.dedupe_key})
+    state.metrics.inc("tongxin_handler_errors_total", "handler exceptions")
+    return texts.ERROR
+
+
+def _store_failure(state: WebhookState, msg: Inbound) -> str:
+    """Keep a message the fast lane failed on, marked as an error, and answer texts.ERROR."""
+    reply = _handler_failed(state, msg)
+    try:
+        with state.session_factory() as session:
+            row, is_new = inbound_svc.record(session, msg, now=state.clock())
+            if is_new:
+                row.status, row.reply = "error", reply
+                session.commit()
+    except OperationalError:
+        raise
+    except Exception:  # the answer stays polite even if the message cannot be kept
+        log.exception("could not store failed message %s", msg.dedupe_key, extra={"msg_key": msg.dedupe_key})
+    state.metrics.inc("tongxin_inbound_total", "inbound messages by outcome", outcome="error")
+    _handled(state, msg, "error")
+    return reply
+
+
+def _handled(state: WebhookState, msg: Inbound, outcome: str, *, task: str | None = None,
+             routed_to: str | None = None) -> None:
+    """The "message handled" log line and the routing metric, the same on both paths."""
+    log.info("message handled", extra={"msg_key": msg.dedupe_key, "outcome": outcome,
+                                       **({"task": task} if task else {})})
+    if routed_to:
+        state.metrics.inc("tongxin_routing_decisions_total", "requests by routed branch", branch=routed_to)
 
 
 def process_message(state: WebhookState, msg: Inbound, *, now, deferred: bool = False) -> str:
@@ -90,20 +143,14 @@ def process_message(state: WebhookState, msg: Inbound, *, now, deferred: bool = 
             with session.begin_nested():
                 reply = state.router.dispatch(msg, ctx)
         except Exception:
-            log.exception("handler failed for message %s", msg.dedupe_key, extra={"msg_key": msg.dedupe_key})
-            state.metrics.inc("tongxin_handler_errors_total", "handler exceptions")
-            reply = texts.ERROR
+            reply = _handler_failed(state, msg)
             row.status = "error"
         row.reply = reply or ""
         if deferred and row.reply:
             outbox_svc.enqueue(session, msg.openid, "reply", row.reply, now=now, sandbox=state.settings.sandbox)
         session.commit()
         state.metrics.inc("tongxin_inbound_total", "inbound messages by outcome", outcome=row.status)
-        log.info("message handled", extra={"msg_key": msg.dedupe_key, "outcome": row.status,
-                                           **({"task": ctx.notes["task"]} if "task" in ctx.notes else {})})
-        if "routed_to" in ctx.notes:
-            state.metrics.inc("tongxin_routing_decisions_total", "requests by routed branch",
-                              branch=ctx.notes["routed_to"])
+        _handled(state, msg, row.status, task=ctx.notes.get("task"), routed_to=ctx.notes.get("routed_to"))
         return row.reply
 
 
@@ -212,6 +259,7 @@ def build_state(settings: Settings, *, clock: Callable = utcnow, intake: str = "
         state.fast_lane = FastLane(settings, engine, state.rules, clock,
                                    on_stored={"sync": materializer.run_once, "thread": materializer.wake}.get(intake))
         if intake == "thread":
+            state.materializer = materializer
             materializer.start()
     return state
 
@@ -222,6 +270,8 @@ class Materializer:
     def __init__(self, state: WebhookState):
         self.state = state
         self._event = threading.Event()
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def run_once(self) -> int:
         """Materialize what is queued; a failure leaves rows queued for the next run (never lost)."""
@@ -236,17 +286,27 @@ class Materializer:
     def wake(self) -> None:
         self._event.set()
 
+    def stop(self) -> None:
+        """Stop the background thread and wait for a run under way to finish."""
+        self._stopped.set()
+        self._event.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
     def start(self) -> None:
         def loop() -> None:
-            while True:
+            while not self._stopped.is_set():
                 self._event.wait(2.0)
                 self._event.clear()
+                if self._stopped.is_set():
+                    break
                 try:
                     self.run_once()
                 except Exception:
                     time.sleep(2.0)
 
-        threading.Thread(target=loop, name="materializer", daemon=True).start()
+        self._thread = threading.Thread(target=loop, name="materializer", daemon=True)
+        self._thread.start()
 
 
 def start_spool_replayer(state: WebhookState, interval: float = 30.0) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, intpk, str32, str64, str128
 
 ROLES = ("member", "secretary", "office", "admin")
+DEFAULT_OFFICE = "党委办公室"  # the office's name where no consortium is known yet (a stranger)
 
 
 class Consortium(Base):
@@ -79,6 +80,7 @@ class Person(Base):
     bound_at: Mapped[datetime | None]
     branch: Mapped[Branch | None] = relationship(lazy="joined")
     unit: Mapped[Unit | None] = relationship(lazy="joined")
+    consortium: Mapped[Consortium | None] = relationship()
 
     @property
     def bound(self) -> bool:
@@ -87,6 +89,11 @@ class Person(Base):
     @property
     def display(self) -> str:
         return self.name or f"用户{self.openid[-4:]}"
+
+    @property
+    def office_name(self) -> str:
+        """The name of this person's party committee office (config: consortia[].office_name)."""
+        return self.consortium.office_name if self.consortium else DEFAULT_OFFICE
 
     def __repr__(self) -> str:
         return f"<Person {self.openid} {self.role}>"

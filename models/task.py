@@ -7,7 +7,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, intpk, str32
-from models.org import Branch, Person, Unit
+from models.org import Branch, Consortium, Person, Unit
 
 STATUS_LABELS = {"triage": "待分派", "routed": "待接单", "accepted": "处理中",
                  "resolved": "已办结", "withdrawn": "已撤回"}
@@ -50,8 +50,19 @@ class Task(Base):
     requester: Mapped[Person] = relationship(foreign_keys=[requester_id], lazy="joined")
     unit: Mapped[Unit | None] = relationship(lazy="joined")
     branch: Mapped[Branch | None] = relationship(lazy="joined")
+    consortium: Mapped[Consortium] = relationship()
     accepted_by: Mapped[Person | None] = relationship(foreign_keys=[accepted_by_id])
     resolved_by: Mapped[Person | None] = relationship(foreign_keys=[resolved_by_id])
+
+    @property
+    def office_name(self) -> str:
+        """The consortium's party committee office (config: consortia[].office_name)."""
+        return self.consortium.office_name
+
+    @property
+    def owner_name(self) -> str:
+        """Who handles the task now: its branch, or the office while it waits for triage."""
+        return self.branch.name if self.branch else self.office_name
 
     @property
     def is_open(self) -> bool:

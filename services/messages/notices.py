@@ -2,11 +2,11 @@
 
 TASK_NEW = ("【新任务】{number}\n单位：{unit}\n反映人：{requester}\n内容：{text}\n分派依据：{why}\n"
             "回复「接单 {number}」接收；「转办 {number} 支部 原因」转给其他支部；"
-            "「退回 {number} 原因」退回党委办公室；「办结 {number} 处理说明」办结。")
+            "「退回 {number} 原因」退回{office}；「办结 {number} 处理说明」办结。")
 TASK_TRIAGE = ("【待分派】{number}\n单位：{unit}\n反映人：{requester}\n内容：{text}\n"
                "系统未能确定对口支部。回复「分派 {number} 支部」分派（如：分派 {number} 眼科）。")
 TASK_TRANSFERRED_IN = "（由{from_branch}转来，原因：{reason}）\n"
-TASK_RETURNED = "【退回】{number} 被{branch}退回党委办公室，原因：{reason}。回复「分派 {number} 支部」重新分派。"
+TASK_RETURNED = "【退回】{number} 被{branch}退回{office}，原因：{reason}。回复「分派 {number} 支部」重新分派。"
 TASK_SUPPLEMENT = "【补充说明】{number}\n{requester}补充：{text}"
 TASK_WITHDRAWN = "【已撤回】{number} 已由反映人撤回，无需继续办理。"
 REQUESTER_ACCEPTED = "您的诉求 {number} 已由{branch}接单（{who}），正在处理。"
@@ -16,6 +16,6 @@ REQUESTER_RESOLVED = ("您的诉求 {number} 已办结。\n{branch}处理说明�
 RATING_REMINDER = "您的诉求 {number} 已办结 3 天，还没有收到您的评价。回复「评价 {number} 1-5 意见」即可。"
 LOW_RATING = "【低分提醒】{number}（{branch}）获得 {score} 分评价：{comment}"
 ACCEPT_REMINDER = "【待接单提醒】{number} 已等待 {hours} 个工作小时未接单，请尽快回复「接单 {number}」。"
-ACCEPT_ESCALATED = "【超时未接单】{number}（{branch}）已 {hours} 个工作小时无人接单，请党委办公室协调。"
+ACCEPT_ESCALATED = "【超时未接单】{number}（{branch}）已 {hours} 个工作小时无人接单，请{office}协调。"
 OVERDUE_OFFICE = "【超期未办结】{number}（{branch}）已超过 {days} 个工作日未办结。"
 OVERDUE_BRANCH = "【超期提醒】{number} 已超过 {days} 个工作日未办结，请尽快办理。"

@@ -4,15 +4,36 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import event, func, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.org import BindFailure, Branch, Consortium, Invite, Person, Unit
+from services.org.identity import bump_version
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 BIND_GUESSES = 10  # wrong codes per openid ...
 BIND_WINDOW = timedelta(hours=1)  # ... within this window; then 绑定 is refused until the oldest one ages out
+IDENTITY_FIELDS = ("role", "consortium_id", "unit_id", "branch_id")  # what the fast lane's cache holds
+
+
+def _identity_changed(person: Person) -> bool:
+    state = inspect(person)
+    return any(state.attrs[name].history.has_changes() for name in IDENTITY_FIELDS)
+
+
+@event.listens_for(Session, "before_flush")
+def _invalidate_identity_caches(session: Session, _context, _instances) -> None:
+    """Bind, unbind, a role change anywhere (chat, console, CLI, seeding): bump the identity version.
+
+    A fast-lane message planned on an older version is not stored but planned again (services.org.identity),
+    so the change counts in every process as soon as this transaction commits.
+    """
+    changed = any(isinstance(o, Person) and o.role is not None for o in session.new) or \
+        any(isinstance(o, Person) for o in session.deleted) or \
+        any(isinstance(o, Person) and _identity_changed(o) for o in session.dirty)
+    if changed:
+        bump_version(session)
 
 
 class BindError(Exception):

@@ -57,7 +57,8 @@ def _accept_levels(session: Session, task: Task, cal: WorkCalendar, policy: Esca
             continue
         shown = f"{hours:g}"
         if people is None:
-            text = notices.ACCEPT_ESCALATED.format(number=task.number, branch=task.branch.name, hours=shown)
+            text = notices.ACCEPT_ESCALATED.format(number=task.number, branch=task.branch.name, hours=shown,
+                                                  office=task.office_name)
             people = org.office_staff(session, task.consortium_id)
         else:
             text = notices.ACCEPT_REMINDER.format(number=task.number, hours=shown)
@@ -75,7 +76,7 @@ def _overdue(session: Session, task: Task, cal: WorkCalendar, policy: Escalation
     session.add(TaskEvent(task_id=task.id, action="overdue", from_status=task.status, to_status=task.status,
                           to_branch=task.branch.code if task.branch else None, created_at=now,
                           note=f"{policy.resolve_days} working days"))
-    branch = task.branch.name if task.branch else "党委办公室"
+    branch = task.owner_name
     queued = _send(session, org.office_staff(session, task.consortium_id),
                    notices.OVERDUE_OFFICE.format(number=task.number, branch=branch, days=policy.resolve_days),
                    task, now=now, sandbox=sandbox)

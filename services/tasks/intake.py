@@ -11,37 +11,50 @@ import json
 import threading
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from models.message import InboundMessage
 from models.org import Person
-from models.task import Counter
+from models.task import Counter, Task
+from services.messages import inbound as inbound_svc
+from services.org import identity
+from services.tasks import plan as intake_plan
 from services.tasks import lifecycle as tasks
+from services.tasks.plan import Identity
 
 QUEUED = "task_queued"
 
 
 def reserve_numbers(engine: Engine, year: int, count: int) -> range:
     """Reserve `count` consecutive task numbers for this process (one statement, one commit)."""
-    table = Counter.__table__
-    insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(table).values(name=f"task-{year}", value=count)
-    stmt = stmt.on_conflict_do_update(index_elements=["name"], set_={"value": table.c.value + count})
+    stmt = identity.counter_upsert(engine.dialect.name, f"task-{year}", count).returning(Counter.__table__.c.value)
     with engine.begin() as conn:
-        end = conn.execute(stmt.returning(table.c.value)).scalar_one()
+        end = conn.execute(stmt).scalar_one()
     return range(end - count + 1, end + 1)
 
 
-def member_identity(engine: Engine, openid: str) -> dict | None:
-    """A bound member's identity for the fast lane, or None (anyone else takes the full path)."""
-    with engine.connect() as conn:
-        row = conn.execute(select(Person.id, Person.consortium_id, Person.unit_id)
-                           .where(Person.openid == openid, Person.role == "member")).first()
-    return None if row is None else {"person_id": row.id, "consortium_id": row.consortium_id, "unit_id": row.unit_id}
+def submit_pending(session: Session, person: Person, rules, *, now: datetime,
+                   sandbox: bool) -> tuple[Task | None, int]:
+    """After binding: what the user sent while unbound becomes ONE request (texts joined oldest first).
+
+    Returns the task (None when the joined text is no request, e.g. only a greeting) and how many
+    messages went into it; every pending message is then settled.
+    """
+    rows = inbound_svc.pending_for(session, person.openid)
+    if not rows:
+        return None, 0
+    text = intake_plan.pending_text([row.content or "" for row in rows])
+    plan = intake_plan.plan(text, Identity.of(person), rules)
+    task = None
+    if plan.kind == intake_plan.REQUEST:
+        task = tasks.submit_request(session, person, text, plan.decision.to_dict(), now=now, sandbox=sandbox)
+    for row in rows:
+        inbound_svc.mark(session, row.id, "task" if task else "stored", task.id if task else None)
+    return task, len(rows)
 
 
 def insert_batch(conn: Connection, rows: list[dict]) -> set[str]:
@@ -59,11 +72,26 @@ class EngineStore:
         self.engine = engine
 
     def insert(self, rows: list[dict]) -> set[str]:
+        """Insert, then (holding SQLite's write lock) take back rows planned on a stale identity."""
         with self.engine.begin() as conn:
-            return insert_batch(conn, rows)
+            inserted = insert_batch(conn, rows)
+            version = identity.current_version(conn)
+            stale = {r["dedupe_key"] for r in rows
+                     if r["dedupe_key"] in inserted and (r["plan"] or {}).get("identity", version) != version}
+            if stale:
+                table = InboundMessage.__table__
+                conn.execute(delete(table).where(table.c.dedupe_key.in_(stale)))
+            return inserted - stale
 
     def reserve(self, year: int, count: int) -> range:
         return reserve_numbers(self.engine, year, count)
+
+    def lookup_many(self, openids: list[str]) -> dict[str, tuple[int, Identity]]:
+        return identity.lookup_many(self.engine, openids)
+
+    def version(self) -> int:
+        with self.engine.connect() as conn:
+            return identity.current_version(conn)
 
     def close(self) -> None:
         pass
@@ -78,12 +106,13 @@ class PgStore:
     so a group costs one round trip and about 50 µs of client CPU whatever its
     size, against ~0.2 ms + 20 µs a row through the ORM's multi-row INSERT inside
     BEGIN/COMMIT. Task numbers are reserved on the same connection. psycopg
-    serializes concurrent use; the lock here guards reconnection.
+    serializes concurrent use; the lock here guards reconnection. The fast lane
+    keeps a second store for identity reads, so a read never waits for a commit.
     """
 
     COLUMNS = tuple(c.name for c in InboundMessage.__table__.columns if not c.primary_key)
     INSERT = (f"INSERT INTO inbound_messages ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} "
-              "FROM json_populate_recordset(NULL::inbound_messages, %s) "
+              f"FROM json_populate_recordset(NULL::inbound_messages, %s) AS r WHERE {identity.PG_CURRENT} "
               "ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key")
     RESERVE = ("INSERT INTO counters (name, value) VALUES (%s, %s) "
                "ON CONFLICT (name) DO UPDATE SET value = counters.value + EXCLUDED.value RETURNING value")
@@ -102,6 +131,15 @@ class PgStore:
     def reserve(self, year: int, count: int) -> range:
         [(end,)] = self._execute(self.RESERVE, [f"task-{year}", count])
         return range(end - count + 1, end + 1)
+
+    def lookup_many(self, openids: list[str]) -> dict[str, tuple[int, Identity]]:
+        """services.org.identity.lookup_many in one prepared statement (the fast lane keeps a store for reads)."""
+        return {openid: (version, Identity(*ident))
+                for version, openid, *ident in self._execute(identity.PG_LOOKUP, [openids])}
+
+    def version(self) -> int:
+        [(version,)] = self._execute(identity.PG_VERSION, [])
+        return version
 
     def _execute(self, sql: str, params: list) -> list[tuple]:
         import psycopg

@@ -64,7 +64,8 @@ def _event(session: Session, task: Task, actor: Person | None, action: str, *, n
 def _notify_routed(session: Session, task: Task, *, now: datetime, sandbox: bool, prefix: str = "") -> None:
     """Tell the branch staff (or the office, for triage) about a task that just reached them."""
     fields = dict(number=task.number, unit=task.unit.name if task.unit else "（未知单位）",
-                  requester=task.requester.display, text=task.text, why=_why(task.routing))
+                  requester=task.requester.display, text=task.text, why=_why(task.routing),
+                  office=task.office_name)
     if task.branch is None:
         _queue(session, org.office_staff(session, task.consortium_id), "task_new",
                prefix + notices.TASK_TRIAGE.format(**fields), now=now, sandbox=sandbox, task=task)
@@ -132,7 +133,7 @@ def _transition(session: Session, task: Task, allowed: tuple[str, ...], **values
 def _require_branch_staff(person: Person, task: Task) -> None:
     if person.role != "secretary" or task.branch_id is None or person.branch_id != task.branch_id:
         raise TaskError("not_yours", number=task.number,
-                        branch=task.branch.name if task.branch else "党委办公室")
+                        branch=task.owner_name)
 
 
 def accept(session: Session, person: Person, number: str, *, now: datetime, sandbox: bool) -> Task:
@@ -165,7 +166,7 @@ def _move(session: Session, task: Task, actor: Person | None, branch: Branch | N
     if branch is None:
         _queue(session, org.office_staff(session, task.consortium_id), "task_new",
                notices.TASK_RETURNED.format(number=task.number, branch=old_branch.name if old_branch else "",
-                                            reason=note or ""), now=now, sandbox=sandbox, task=task)
+                                            reason=note or "", office=task.office_name), now=now, sandbox=sandbox, task=task)
         return
     prefix = notices.TASK_TRANSFERRED_IN.format(from_branch=old_branch.name, reason=note) \
         if action == "transferred" and old_branch else ""

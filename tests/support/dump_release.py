@@ -115,7 +115,7 @@ def exercise(invite_code: str) -> None:
     """Chat, log in, run the scheduler and a delivery pass with the release's own code."""
     sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
     from bot import create_app
-    from core.settings import load_settings
+    from core.config import load_settings
     from tests.support.wechat_sim import WeChatSim
     settings = load_settings()
     app = create_app(settings)
@@ -186,7 +186,7 @@ def _scheduler(settings, factory) -> None:
 def _deliver(factory) -> None:
     """Two queued messages delivered to the release's fake WeChat API (attempts, a stored token)."""
     from core.clock import utcnow
-    from core.settings import load_settings
+    from core.config import load_settings
     from core.token_store import SqlTokenStore
     from core.wechat_client import make_wechat_client
     from services import outbox
