@@ -48,11 +48,11 @@ def _stop_event() -> threading.Event:
     return stop
 
 
-def _materialize(factory, sandbox: bool) -> int:
+def _create_queued_tasks(factory, sandbox: bool) -> int:
     """Requests the webhook stored on its fast lane become tasks here (`serve --intake worker`)."""
     from core.clock import utcnow
-    from services.tasks.intake import materialize
-    return materialize(factory, now=utcnow(), sandbox=sandbox)
+    from services.tasks.intake import create_queued_tasks
+    return create_queued_tasks(factory, now=utcnow(), sandbox=sandbox)
 
 
 def _loop(factory, api, conf, worker_name: str, *, once: bool) -> dict[str, int]:
@@ -64,7 +64,7 @@ def _loop(factory, api, conf, worker_name: str, *, once: bool) -> dict[str, int]
     with ThreadPoolExecutor(conf.threads, thread_name_prefix="deliver") as pool:
         while True:
             try:
-                totals["tasks"] = totals.get("tasks", 0) + _materialize(factory, sandbox=False)
+                totals["tasks"] = totals.get("tasks", 0) + _create_queued_tasks(factory, sandbox=False)
                 counts = run_once(factory, api, conf, worker=worker_name, clock=utcnow, pool=pool)
             except Exception:  # database gone, token endpoint down: rows stay leased, retried later
                 if once:
@@ -108,10 +108,10 @@ def worker(env, once: bool, batch: int | None, threads: int | None, lease: int |
         engine = make_engine(settings.database_url)
         create_schema(engine)
         factory = make_session_factory(engine)
-        tasks = _materialize(factory, sandbox=True)
+        tasks = _create_queued_tasks(factory, sandbox=True)
         stop = threading.Event() if once else _stop_event()
         while not once and not stop.wait(1.0):
-            tasks += _materialize(factory, sandbox=True)
+            tasks += _create_queued_tasks(factory, sandbox=True)
         engine.dispose()
         emit({"sandbox": True, "claimed": 0, "sent": 0, "tasks": tasks})
         return

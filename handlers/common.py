@@ -7,7 +7,7 @@ import logging
 from sqlalchemy import select
 
 from core.wechat import Inbound
-from handlers import texts, views
+from handlers import replies, texts
 from handlers.router import Context, Router, command, event, msg_type
 from models.org import Branch
 from services.messages import inbound as inbound_svc
@@ -55,7 +55,7 @@ def _bind_reply(ctx: Context, code: str) -> str:
     if person.role == "member":
         task, count = intake.submit_pending(ctx.session, person, ctx.rules, now=ctx.now, sandbox=ctx.sandbox)
         if task is not None:
-            reply += "\n" + texts.BIND_PENDING_SUBMITTED.format(count=count) + "\n" + views.task_reply(task)
+            reply += "\n" + texts.BIND_PENDING_SUBMITTED.format(count=count) + "\n" + replies.task_reply(task)
     return reply
 
 

@@ -7,7 +7,7 @@ same moment in ONE multi-row INSERT and ONE commit (group commit): each waits
 for its group's commit before it is answered, so nothing is acknowledged that
 is not durable. A request gets its number from a block reserved in advance; its
 task, audit event and the branch's notification are created right after by
-`materialize`. Identities are cached per process and dropped as soon as the
+`create_queued_tasks`. Identities are cached per process and dropped as soon as the
 identity version in the database moves (bind, unbind, role change anywhere).
 Commands, ratings and everything else take the full path (handle_message).
 """
@@ -26,7 +26,7 @@ from sqlalchemy.exc import OperationalError
 
 from core.config import Settings
 from core.wechat import Inbound
-from handlers import texts, views
+from handlers import replies, texts
 from models.org import DEFAULT_OFFICE
 from services.tasks import intake
 from services.tasks import plan as intake_plan
@@ -233,7 +233,7 @@ class FastLane:
     def _request_reply(self, ident: Identity, plan: Plan, number: str) -> str:
         conf = self._consortium(ident.consortium_id)
         branches = {b.code: b.name for b in conf.branches} if conf else {}
-        return views.request_reply(number, branches.get(plan.routed_to),
+        return replies.request_reply(number, branches.get(plan.routed_to),
                                    conf.office_name if conf else DEFAULT_OFFICE)
 
     def try_handle(self, msg: Inbound, replan: bool = True) -> Handled | None:

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from core.wechat import Inbound
-from handlers import texts, views
+from handlers import replies, texts
 from handlers.common import mark_pending, task_errors
 from handlers.router import Context, Router, command, free_text, msg_type, role, unbound
 from services.messages import inbound as inbound_svc
 from services.tasks import plan as intake_plan
 from services.tasks import lifecycle as tasks
-from services.tasks.plan import DIGIT, Identity
+from services.tasks.plan import RATING, Identity
 
 router = Router("member")
 ATTACH_KINDS = {"image": "图片", "location": "位置", "link": "链接", "video": "视频", "shortvideo": "视频"}
@@ -24,7 +24,7 @@ def my_requests(msg: Inbound, ctx: Context) -> str:
     rows = tasks.requests_of(ctx.session, ctx.member)
     if not rows:
         return texts.MY_REQUESTS_EMPTY
-    return "\n".join([texts.MY_REQUESTS_HEADER] + [views.task_line(t, ctx.settings.tz) for t in rows])
+    return "\n".join([texts.MY_REQUESTS_HEADER] + [replies.task_line(t, ctx.settings.tz) for t in rows])
 
 
 @router.on(role("member"), command("进度", number=True))
@@ -33,7 +33,7 @@ def progress(msg: Inbound, ctx: Context) -> str:
     task = tasks.get_task(ctx.session, ctx.args["number"], ctx.member.consortium_id)
     if task.requester_id != ctx.member.id:
         raise tasks.TaskError("not_found", number=task.number)
-    return views.task_detail(task, tasks.history(ctx.session, task), ctx.settings.tz)
+    return replies.task_detail(task, tasks.history(ctx.session, task), ctx.settings.tz)
 
 
 @router.on(role("member"), command("补充", number=True))
@@ -54,7 +54,7 @@ def withdraw(msg: Inbound, ctx: Context) -> str:
 @router.on(role("member"), command("评价", number=True))
 @task_errors(example="评价")
 def rate(msg: Inbound, ctx: Context) -> str:
-    m = DIGIT.match(ctx.args["rest"])
+    m = RATING.match(ctx.args["rest"])
     if not ctx.args["number"] or not m:
         return texts.RATE_USAGE
     task = tasks.rate(ctx.session, ctx.member, ctx.args["number"], int(m.group(1)), m.group(2).strip(),
@@ -69,7 +69,7 @@ def rate_by_digit(msg: Inbound, ctx: Context) -> str | None:
     task = tasks.latest_unrated(ctx.session, ctx.member)
     if task is None:
         return None
-    m = DIGIT.match(msg.text)
+    m = RATING.match(msg.text)
     tasks.rate(ctx.session, ctx.member, task.number, int(m.group(1)), m.group(2).strip(),
                now=ctx.now, sandbox=ctx.sandbox)
     return texts.RATE_OK.format(number=task.number, score=int(m.group(1)))
@@ -101,4 +101,4 @@ def submit(msg: Inbound, ctx: Context) -> str | None:
     inbound_svc.mark(ctx.session, ctx.inbound_id, "task", task.id)
     ctx.notes["routed_to"] = plan.routed_to
     ctx.notes["task"] = task.number
-    return views.task_reply(task)
+    return replies.task_reply(task)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from core.wechat import Inbound
-from handlers import texts, views
+from handlers import replies, texts
 from handlers.common import task_errors
 from handlers.router import Context, Router, command, role
 from services.org import structure as org
@@ -20,7 +20,7 @@ def triage_list(msg: Inbound, ctx: Context) -> str:
         return texts.TRIAGE_EMPTY
     lines = [texts.TRIAGE_HEADER]
     for task in rows:
-        lines.append(views.task_line(task, ctx.settings.tz))
+        lines.append(replies.task_line(task, ctx.settings.tz))
         if task.unit_id:
             paired = org.paired_branches(ctx.session, task.unit_id)
             if paired:

@@ -5,7 +5,7 @@ import re
 from datetime import datetime, timedelta
 
 from core.wechat import Inbound
-from handlers import activity_texts, texts
+from handlers import pairing_texts, texts
 from handlers.router import Context, Router, command, free_text, looks_like_command, role
 from models.report import MonthlyReport
 from services.pairing import activities
@@ -79,7 +79,7 @@ def monthly_report(msg: Inbound, ctx: Context) -> str:
     prefill, lines = activities.report_prefill(ctx.session, ctx.member.branch_id, ctx.member.consortium_id,
                                                current, tz=ctx.settings.tz)
     if prefill:  # the month's activities and resolved tasks pre-fill the draft (issue 10)
-        return activity_texts.PREFILL_NOTE.format(lines="\n".join(lines)) + _draft_reply(ctx, current, prefill)
+        return pairing_texts.PREFILL_NOTE.format(lines="\n".join(lines)) + _draft_reply(ctx, current, prefill)
     reports.start_draft(ctx.session, ctx.member, current, now=ctx.now)
     cal, policy = _policy(ctx)
     return texts.REPORT_GUIDE.format(branch=ctx.member.branch.name, period=periods.label(current),

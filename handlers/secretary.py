@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from core.wechat import Inbound
-from handlers import texts, views
+from handlers import replies, texts
 from handlers.common import task_errors
 from handlers.router import Context, Router, command, role
 from services.tasks import lifecycle as tasks
@@ -18,14 +18,14 @@ def list_tasks(msg: Inbound, ctx: Context) -> str:
     if not rows:
         return texts.BRANCH_TASKS_EMPTY.format(branch=name)
     return "\n".join([texts.BRANCH_TASKS_HEADER.format(branch=name)]
-                     + [views.task_line(t, ctx.settings.tz) for t in rows])
+                     + [replies.task_line(t, ctx.settings.tz) for t in rows])
 
 
 @router.on(role("secretary", "office", "admin"), command("详情", number=True))
 @task_errors(example="详情", list_cmd="任务")
 def detail(msg: Inbound, ctx: Context) -> str:
     task = tasks.visible_task(ctx.session, ctx.member, ctx.args["number"])
-    return views.task_detail(task, tasks.history(ctx.session, task), ctx.settings.tz)
+    return replies.task_detail(task, tasks.history(ctx.session, task), ctx.settings.tz)
 
 
 @router.on(SECRETARY, command("接单", number=True))

@@ -171,7 +171,7 @@ def replay_spool(state: WebhookState) -> dict:
                 replayed += 1
         path.unlink()
     from services.tasks import intake
-    intake.materialize(state.session_factory, now=state.clock(), sandbox=state.settings.sandbox)
+    intake.create_queued_tasks(state.session_factory, now=state.clock(), sandbox=state.settings.sandbox)
     return {"files": len(files), "replayed": replayed, "duplicates": duplicates}
 
 
@@ -277,7 +277,7 @@ class Materializer:
         """Materialize what is queued; a failure leaves rows queued for the next run (never lost)."""
         from services.tasks import intake
         try:
-            return intake.materialize(self.state.session_factory, now=self.state.clock(),
+            return intake.create_queued_tasks(self.state.session_factory, now=self.state.clock(),
                                       sandbox=self.state.settings.sandbox)
         except Exception:
             log.exception("materializing queued requests failed; they stay queued")

@@ -2,7 +2,7 @@
 
 A member's request is stored (with its routing decision and reserved task
 number) in one multi-row INSERT shared with whatever other requests arrived at
-the same moment, then answered; `materialize` turns stored requests into tasks,
+the same moment, then answered; `create_queued_tasks` turns stored requests into tasks,
 notifications and audit events shortly after, exactly once per message.
 """
 from __future__ import annotations
@@ -182,7 +182,7 @@ def stored_reply(engine: Engine, dedupe_key: str) -> str:
         return conn.scalar(select(InboundMessage.reply).where(InboundMessage.dedupe_key == dedupe_key)) or ""
 
 
-def materialize(session_factory: sessionmaker, *, now: datetime, sandbox: bool, limit: int = 200) -> int:
+def create_queued_tasks(session_factory: sessionmaker, *, now: datetime, sandbox: bool, limit: int = 200) -> int:
     """Create the tasks of stored fast-lane requests; several processes may run this at once."""
     done = 0
     with session_factory() as session:

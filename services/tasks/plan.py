@@ -16,7 +16,7 @@ from routing import classify, normalize
 COMMAND, TALK, PENDING, REQUEST = "command", "talk", "pending", "request"
 SMALL_TALK_MAX = 6  # a triage text this short (你好, 谢谢, 在吗) is talk, not a request
 RATING_MAX = 40  # a text this short starting with 1-5 may rate the latest resolved task
-DIGIT = re.compile(r"^\s*([1-5])\s*(?:分)?\s*(.*)$", re.S)  # a rating: "5", "4分 很及时"
+RATING = re.compile(r"^\s*([1-5])\s*(?:分)?\s*(.*)$", re.S)  # a rating: "5", "4分 很及时"
 TASK_NO = re.compile(r"^(T-\d{4}-\d{4,})\s*(.*)$", re.S | re.I)
 COMMAND_WORDS: set[str] = set()  # every word some command filter accepts (handlers.router.command adds them)
 
@@ -29,7 +29,7 @@ def looks_like_command(text: str) -> bool:
 
 def maybe_rating(text: str) -> bool:
     """A bare 1-5 (with a short comment) may rate the sender's latest resolved task."""
-    return len(text) <= RATING_MAX and bool(DIGIT.match(text))
+    return len(text) <= RATING_MAX and bool(RATING.match(text))
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
 
 from services.org import accounts as admin_accounts
-from web.admin import scope
+import web.admin.scope as scope
 
 
 PUBLIC_ENDPOINTS = {"admin.login", "admin.static"}

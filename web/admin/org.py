@@ -11,7 +11,7 @@ from models.org import Invite, Person
 from services.tasks import ledger
 from services.org import structure as org
 from services.org import people
-from web.admin import scope
+import web.admin.scope as scope
 from web.admin.base import bp, require_write
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from core.wechat import Inbound
-from handlers import activity_texts as t
+from handlers import pairing_texts as t
 from handlers.router import Context, Router, command, free_text, looks_like_command, msg_type, role
 from models.pairing import FOUR_ITEMS
 from services.pairing import activities

@@ -16,7 +16,7 @@ from services.reports import summary
 from services.tasks import lifecycle as tasks
 from services.pairing.agreements import ITEM_LABELS, KIND_LABELS
 from services.shared import periods
-from web.admin import scope
+import web.admin.scope as scope
 from web.admin.base import bp, require_write
 
 

@@ -14,7 +14,7 @@ from services.reports import monthly as reports
 from services.shared.workdays import build_calendar
 from services.shared import periods
 from web.admin.base import bp, require_write
-from web.admin.schedule_pages import schedule_titles
+from web.admin.reminders import schedule_titles
 
 
 STATUS_LABELS = {"sandbox": "沙箱", "queued": "排队中", "sending": "发送中", "sent": "已发送", "failed": "发送失败",
