@@ -139,12 +139,12 @@ def urge_reports(msg: Inbound, ctx: Context) -> str:
                                   reports.deadline_label(period, cal, policy), now=ctx.now,
                                   tz=ctx.settings.tz, sandbox=ctx.sandbox)
     if not result["sent"] and not result["already"]:
-        return texts.REPORT_URGE_NONE.format(period=periods.label(period))
+        return reports.URGE_NONE.format(period=periods.label(period))
     parts = []
     if result["sent"]:
-        parts.append(texts.REPORT_URGED.format(count=len(result["sent"]), names="、".join(result["sent"])))
+        parts.append(reports.URGED.format(count=len(result["sent"]), names="、".join(result["sent"])))
     if result["already"]:
-        parts.append(texts.REPORT_URGED_ALREADY.format(names="、".join(result["already"])))
+        parts.append(reports.URGED_ALREADY.format(names="、".join(result["already"])))
     return "\n".join(parts)
 
 

@@ -121,9 +121,6 @@ REPORT_NOT_FILED = "{branch}尚未报送{period}工作月报。发送「月报�
 REPORT_FUTURE = "{period}还没到，不能提前报送。发送「月报」填报当前月份。"
 REPORT_MISSING = "{period}工作月报未报送的支部（截止{deadline}，共{count}个）：\n{lines}\n发送「催报」一键提醒。"
 REPORT_MISSING_NONE = "{period}工作月报已全部报送。"
-REPORT_URGED = "已向 {count} 个支部发送催报：{names}。"
-REPORT_URGED_ALREADY = "今天已催报过、未重复发送：{names}。"
-REPORT_URGE_NONE = "{period}工作月报已全部报送，无需催报。"
 NOTICE_USAGE = ("请发送「通知 时间 内容」，例如：通知 2026-12-30 14:30 全体支部书记会议。\n"
                 "可在时间前写通知对象：书记（默认）、全体、成员单位、结对、党办。系统立即通知，并在 3 天前、1 小时前提醒。")
 NOTICE_PAST = "时间 {when} 已经过去，请写将来的时间。"

@@ -66,3 +66,14 @@ def schema_status(session: Session) -> str:
     from models.migrate import head
     current = MigrationContext.configure(session.connection()).get_current_revision()
     return "current" if current == head() else "behind"
+
+
+def upgrade_database(url: str) -> str | None:
+    """Apply every migration to the database at `url`; the revision it is at afterwards."""
+    from models.migrate import current, upgrade_engine
+    engine = make_engine(url)
+    try:
+        upgrade_engine(engine)
+        return current(engine)
+    finally:
+        engine.dispose()

@@ -23,7 +23,7 @@ from services.reports import monthly as reports
 from services.shared.workdays import build_calendar
 from scheduler import pairing_jobs
 from core.config.schedules import Schedule
-from scheduler.schedules import Occurrence, occurrence_at, occurrences
+from services.reminders.schedules import Occurrence, occurrence_at, occurrences
 
 log = logging.getLogger("tongxin.scheduler")
 SKIP_LOOKBACK = timedelta(days=31)
