@@ -19,7 +19,7 @@ from core.workdays import WorkCalendar
 from models.schedule import ScheduleRun
 from services import escalation, reminders, reports
 from services.calendar import build_calendar
-from scheduler import pairing_jobs
+from scheduler import meeting_jobs, pairing_jobs
 from core.config.schedules import Schedule
 from scheduler.schedules import Occurrence, occurrence_at, occurrences
 
@@ -80,7 +80,8 @@ def remind_report_summary(session: Session, settings: Settings, schedule: Schedu
 
 JOBS: dict[str, Callable[..., int]] = {"notice": remind_notice, "report": remind_report,
                                        "report_summary": remind_report_summary,
-                                       "pairing": pairing_jobs.remind_four_ones}
+                                       "pairing": pairing_jobs.remind_four_ones,
+                                       "meetings": meeting_jobs.remind_meetings}
 
 
 def _record(session: Session, occ: Occurrence, status: str, queued: int, *, now: datetime,
