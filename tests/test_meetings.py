@@ -244,3 +244,15 @@ def test_meetings_config_mistakes_name_the_key(tmp_path):
     settings = load_settings(environ=env)
     assert settings.meetings.kind("committee").every == "month"
     assert [k.code for k in settings.meetings.reminded_by("general_assembly")] == ["assembly", "lecture"]
+
+
+def test_monthly_report_is_prefilled_with_meetings_and_attendance(party, wechat, clock):
+    wechat.send("补录 支委会 12月3日 15:00 会议室 学习 到：赵书记、钱委员 请假：孙委员", user=SEC)
+    reply = wechat.send("月报", user=SEC)
+    assert reply.startswith("组织生活：支委会1次，出勤率100%（实到2/应到2）")
+    clock.now = at(2026, 12, 16, 11, 0)
+    wechat.send("义诊 2026-12-05 石桥村卫生室 接诊20", user=SEC)
+    wechat.send("确认", user=SEC)
+    filled = wechat.send("月报", user=SEC)
+    assert "组织生活：支委会1次，出勤率100%（实到2/应到2）" in filled
+    assert "义诊服务：20 人次" in filled  # the meeting counts are not read as people served

@@ -138,3 +138,26 @@ def participation(session: Session, branch_id: int, year: int, tz: ZoneInfo, *, 
                        "expected": expected, "present": s.get("present", 0), "leave": s.get("leave", 0),
                        "absent": s.get("expected", 0), "archived": m.archived_at is not None})
     return result
+
+
+def report_prefill(session: Session, branch_id: int, period: str, conf: MeetingsConf, *,
+                   tz: ZoneInfo) -> tuple[str, list[str]]:
+    """月报 pre-fill: the month's meetings held per kind and the attendance rate; ("", []) if none.
+    No 人/人次 units, so that the report's count parser does not read them as people served."""
+    y, m = (int(p) for p in period.split("-"))
+    start, end = datetime(y, m, 1, tzinfo=tz), period_bounds("month", date(y, m, 1), tz)[1]
+    rows = session.execute(select(Meeting.id, Meeting.kind).where(
+        Meeting.branch_id == branch_id, Meeting.status != "cancelled", Meeting.starts_at >= start,
+        Meeting.starts_at < end)).all()
+    if not rows:
+        return "", []
+    per_kind: dict[str, int] = {}
+    for _, kind in rows:
+        per_kind[kind] = per_kind.get(kind, 0) + 1
+    stats = dict(session.execute(select(Attendance.status, func.count()).where(
+        Attendance.meeting_id.in_([r[0] for r in rows])).group_by(Attendance.status)).all())
+    present, due = stats.get("present", 0), sum(stats.values()) - stats.get("leave", 0)
+    held_text = "、".join(f"{(conf.kind(k).name if conf.kind(k) else k)}{n}次" for k, n in per_kind.items())
+    rate = f"出勤率{round(100 * present / due)}%（实到{present}/应到{due}）" if due else ""
+    text = "组织生活：" + held_text + (f"，{rate}" if rate else "")
+    return text, [text]
