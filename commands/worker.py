@@ -53,6 +53,13 @@ def _materialize(factory, sandbox: bool) -> int:
     return materialize(factory, now=utcnow(), sandbox=sandbox)
 
 
+def _fetch_photos(factory, api) -> int:
+    """Meeting and activity photos are downloaded before their media ids expire (services.meetings.media)."""
+    from core.clock import utcnow
+    from services.meetings.media import fetch_due
+    return fetch_due(factory, api, clock=utcnow)["stored"]
+
+
 def _loop(factory, api, conf, worker_name: str, *, once: bool) -> dict[str, int]:
     """Deliver batch after batch; `once`: until nothing is due. Errors are logged and retried."""
     from core.clock import utcnow
@@ -63,6 +70,7 @@ def _loop(factory, api, conf, worker_name: str, *, once: bool) -> dict[str, int]
         while True:
             try:
                 totals["tasks"] = totals.get("tasks", 0) + _materialize(factory, sandbox=False)
+                totals["photos"] = totals.get("photos", 0) + _fetch_photos(factory, api)
                 counts = run_once(factory, api, conf, worker=worker_name, clock=utcnow, pool=pool)
             except Exception:  # database gone, token endpoint down: rows stay leased, retried later
                 if once:
