@@ -16,8 +16,8 @@ def invite() -> None:
 
 
 @invite.command("create")
-@click.option("--role", "role", required=True, type=click.Choice(["member", "secretary", "office", "admin"]))
-@click.option("--branch", help="Branch code (secretary).")
+@click.option("--role", "role", required=True, type=click.Choice(["member", "secretary", "office", "admin", "party_member"]))
+@click.option("--branch", help="Branch code (secretary, party_member).")
 @click.option("--unit", help="Member unit code (member).")
 @click.option("--consortium", help="Consortium code (default: the first).")
 @click.option("--deputy", is_flag=True, help="Secretary invite for a deputy.")

@@ -98,6 +98,19 @@ class WeChatApi:
         """Template message; the answer carries `msgid`."""
         return self._call(self.client.message.send_template, openid, template_id, data, url=url)
 
+    def download_media(self, media_id: str) -> tuple[bytes, str]:
+        """Temporary media (`media/get`): the file and its Content-Type; an expired id is errcode 40007."""
+        try:
+            res = self.client.media.download(media_id)
+        except WeChatClientException as exc:
+            status = exc.response.status_code if exc.response is not None and exc.errcode is None else None
+            raise WeChatApiError(exc.errcode, str(exc.errmsg or f"HTTP {status}"), status) from None
+        except requests.RequestException as exc:
+            raise WeChatApiError(None, f"{exc.__class__.__name__}: {exc}"[:300]) from None
+        if isinstance(res, dict):  # JSON without errcode: no file
+            raise WeChatApiError(res.get("errcode"), str(res.get("errmsg") or "no file in the answer"))
+        return res.content, res.headers.get("Content-Type", "application/octet-stream").split(";")[0].strip()
+
     def create_menu(self, menu: dict) -> dict:
         return self._call(self.client.menu.create, menu)
 

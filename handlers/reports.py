@@ -13,6 +13,7 @@ from services.reminders import fanout as reminders
 from services.reports import monthly as reports
 from services.shared.workdays import build_calendar
 from services.shared import periods
+from services.meetings import matrix as meeting_matrix
 
 router = Router("reports")
 SECRETARY = role("secretary")
@@ -78,11 +79,14 @@ def monthly_report(msg: Inbound, ctx: Context) -> str:
         return _draft_reply(ctx, current, rest)
     prefill, lines = activities.report_prefill(ctx.session, ctx.member.branch_id, ctx.member.consortium_id,
                                                current, tz=ctx.settings.tz)
-    if prefill:  # the month's activities and resolved tasks pre-fill the draft (issue 10)
-        return pairing_texts.PREFILL_NOTE.format(lines="\n".join(lines)) + _draft_reply(ctx, current, prefill)
+    org_text, org_lines = meeting_matrix.report_prefill(ctx.session, ctx.member.branch_id, current,
+                                                        ctx.settings.meetings, tz=ctx.settings.tz)
+    if prefill:  # the month's activities and resolved tasks pre-fill the draft (issue 10), meetings too (17)
+        return pairing_texts.PREFILL_NOTE.format(lines="\n".join(lines + org_lines)) + \
+            _draft_reply(ctx, current, "，".join(p for p in (prefill, org_text) if p))
     reports.start_draft(ctx.session, ctx.member, current, now=ctx.now)
     cal, policy = _policy(ctx)
-    return texts.REPORT_GUIDE.format(branch=ctx.member.branch.name, period=periods.label(current),
+    return (org_text + "\n\n" if org_text else "") + texts.REPORT_GUIDE.format(branch=ctx.member.branch.name, period=periods.label(current),
                                      deadline=reports.deadline_label(current, cal, policy))
 
 

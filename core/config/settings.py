@@ -18,6 +18,7 @@ import yaml
 from core.config.calendar import CalendarConf, parse_calendar
 from core.config.delivery import DeliveryConf, parse_delivery
 from core.config.errors import ConfigError
+from core.config.meetings import MeetingsConf, parse_meetings
 from core.config.menu import parse_menu
 from core.config.org import ConsortiumConf, parse_consortia
 from core.config.readers import env_int, get, int_in, section
@@ -67,6 +68,7 @@ class Settings:
     metrics_token: str | None = None  # METRICS_TOKEN: /metrics needs it when set
     admin_session_hours: int = 12  # ADMIN_SESSION_HOURS: console sessions end after this long idle
     trusted_proxies: int = 0  # TRUSTED_PROXIES: reverse-proxy hops whose X-Forwarded-For is believed
+    meetings: MeetingsConf = MeetingsConf()  # meetings: kinds of 三会一课 etc., frequencies, sign-in window
 
     @property
     def tz(self) -> ZoneInfo:
@@ -150,6 +152,7 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
     var_dir = _resolve(env.get("TONGXIN_VAR_DIR") or get(data, "var_dir", "", str, "var"), config_dir)
     consortia = parse_consortia(data.get("consortia"))
     wechat = wechat_from_env(env, env_name == "production")
+    schedules = parse_schedules(data, ZoneInfo(tz), tuple(c.code for c in consortia))
     return Settings(
         env=env_name, timezone=tz,
         database_url=env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'tongxin.db'}",
@@ -160,7 +163,7 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
         calendar=parse_calendar(data), tasks=parse_tasks(data), reports=parse_reports(data),
         menu=parse_menu(data), delivery=parse_delivery(data, ZoneInfo(tz)),
         scheduler=parse_scheduler(data),
-        schedules=parse_schedules(data, ZoneInfo(tz), tuple(c.code for c in consortia)),
+        schedules=schedules, meetings=parse_meetings(data, {s.name: s.kind for s in schedules}),
         metrics_token=env.get("METRICS_TOKEN") or None,
         admin_session_hours=env_int(env, "ADMIN_SESSION_HOURS", 12, 1, 24 * 30),
         trusted_proxies=env_int(env, "TRUSTED_PROXIES", 0, 0, 5))

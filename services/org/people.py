@@ -64,12 +64,15 @@ def get_or_create_person(session: Session, openid: str, *, now: datetime) -> Per
 
 def create_invite(session: Session, *, role: str, consortium: Consortium, now: datetime, ttl_days: int,
                   branch: Branch | None = None, unit: Unit | None = None, deputy: bool = False) -> Invite:
-    """An invite code; secretary needs a branch, member a unit. Member codes are multi-use."""
+    """An invite code; secretary and party_member need a branch, member a unit.
+    Member and party_member (a branch's roster code, matched by name) codes are multi-use."""
     if role == "secretary" and branch is None:
         raise InviteError("--branch is required for --role secretary")
     if role == "member" and unit is None:
         raise InviteError("--unit is required for --role member")
-    if role not in ("member", "secretary", "office", "admin"):
+    if role == "party_member" and branch is None:
+        raise InviteError("--branch is required for --role party_member")
+    if role not in ("member", "secretary", "office", "admin", "party_member"):
         raise InviteError(f"unknown role {role!r}")
     for _ in range(10):
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
@@ -77,7 +80,7 @@ def create_invite(session: Session, *, role: str, consortium: Consortium, now: d
             break
     invite = Invite(code=code, role=role, consortium_id=consortium.id,
                     branch_id=branch.id if branch else None, unit_id=unit.id if unit else None,
-                    is_deputy=deputy and role == "secretary", multi_use=role == "member",
+                    is_deputy=deputy and role == "secretary", multi_use=role in ("member", "party_member"),
                     created_at=now, expires_at=now + timedelta(days=ttl_days))
     session.add(invite)
     session.flush()

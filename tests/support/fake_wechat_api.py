@@ -162,6 +162,7 @@ class FakeWeChatAPI:
             self._faults: dict[str, list[_Fault]] = {}
             self._rules: dict[str, tuple[int, str | None]] = {}
             self.menu: dict[str, Any] | None = None
+            self.media: dict[str, tuple[bytes, str]] = {}
             self._msgids = itertools.count(1000001)
 
     @property
@@ -353,6 +354,15 @@ class FakeWeChatAPI:
         self.menu = body
         return {"errcode": 0, "errmsg": "ok"}
 
+    def add_media(self, media_id: str, data: bytes, content_type: str = "image/jpeg") -> None:
+        """A temporary media file `media/get` returns; unknown (expired) ids answer 40007."""
+        with self._lock:
+            self.media[media_id] = (data, content_type)
+
+    def _media_get(self, query: dict[str, str], _body: Any) -> Any:
+        found = self.media.get(query.get("media_id", ""))
+        return Binary(*found) if found else wechat_error(40007, "invalid media_id")
+
     def _menu_get(self, _query: dict[str, str], _body: Any) -> dict[str, Any]:
         return {"menu": self.menu} if self.menu is not None else wechat_error(46003)
 
@@ -364,7 +374,15 @@ _ROUTES: dict[str, tuple[str, Callable[..., dict[str, Any]]]] = {
     "message/template/send": ("POST", FakeWeChatAPI._template_send),
     "menu/create": ("POST", FakeWeChatAPI._menu_create),
     "menu/get": ("GET", FakeWeChatAPI._menu_get),
+    "media/get": ("GET", FakeWeChatAPI._media_get),
 }
+
+
+class Binary:
+    """A file answer (media/get): the body is the bytes, with their Content-Type."""
+
+    def __init__(self, data: bytes, content_type: str) -> None:
+        self.data, self.content_type = data, content_type
 
 
 class _Server(ThreadingHTTPServer):
@@ -392,11 +410,15 @@ def _make_handler(api: FakeWeChatAPI) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 return
             status, payload = answer
-            data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+            ctype = "application/json; charset=utf-8"
+            if isinstance(payload, Binary):
+                data, ctype, payload = payload.data, payload.content_type, {"binary": len(payload.data)}
+            else:
+                data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
             # record before answering so a client never sees a reply not yet in .calls
             api._record(self.command, path, query, body, received, status, payload)
             self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
