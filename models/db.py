@@ -9,6 +9,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.base import Base
 
 
+def dialect_insert(dialect: str, table):
+    """INSERT for `table` with the dialect's ON CONFLICT support (PostgreSQL, else SQLite)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
 def make_engine(url: str, *, wait_seconds: float = 30.0, **kwargs) -> Engine:
     """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout.
 
