@@ -10,6 +10,7 @@ from handlers.router import Context, Router, command, free_text, looks_like_comm
 from models.report import MonthlyReport
 from services.pairing import activities
 from services.reminders import fanout as reminders
+from services.reports import drafts
 from services.reports import monthly as reports
 from services.shared.workdays import build_calendar
 from services.shared import periods
@@ -21,7 +22,6 @@ OFFICE = role("office", "admin")
 WHEN = re.compile(r"^(?:(\d{4})\s*[-/年.]\s*)?(\d{1,2})\s*[-/月.]\s*(\d{1,2})\s*[日号]?\s*[T\s]*"
                   r"(\d{1,2})\s*[:：点时]\s*(\d{1,2})?\s*分?\s*(.*)$", re.S)
 NOTICE_BEFORE = ["3d", "1h"]
-DRAFT_TTL = timedelta(hours=24)  # an abandoned draft stops catching the secretary's free text
 
 
 def _policy(ctx: Context) -> tuple:
@@ -100,14 +100,17 @@ def confirm_report(msg: Inbound, ctx: Context) -> str:
                                      code=report.period, late=texts.REPORT_LATE_MARK if report.late else "")
 
 
+def secretary_drafts(ctx: Context) -> drafts.OpenDrafts:
+    """The secretary's open 月报 and 活动 drafts, looked up once for this message."""
+    return ctx.once("drafts", lambda: drafts.open_drafts(ctx.session, ctx.member, now=ctx.now))
+
+
 def _pending_draft(msg: Inbound, ctx: Context) -> bool | dict:
     """Free text (not a command) from a secretary with a report draft opened within a day."""
     if looks_like_command(msg.text):
         return False
-    draft = reports.pending_draft(ctx.session, ctx.member)
-    if draft is None or draft.created_at < ctx.now - DRAFT_TTL:
-        return False
-    return {"draft": draft}
+    open_ = secretary_drafts(ctx)
+    return {"draft": open_.report} if open_.report_catches_text else False
 
 
 @router.on(SECRETARY, free_text(), _pending_draft)
