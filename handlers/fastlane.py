@@ -133,9 +133,10 @@ class GroupWriter:
 
 
 class FastLane:
-    def __init__(self, settings: Settings, engine: Engine, rules, clock: Callable[[], datetime],
+    def __init__(self, settings: Settings, engine: Engine, live_rules, clock: Callable[[], datetime],
                  on_stored: Callable[[], None] | None = None):
-        self.settings, self.engine, self.rules, self.clock = settings, engine, rules, clock
+        """`live_rules`: services.routing.live.LiveRules (the rules file plus the office's words)."""
+        self.settings, self.engine, self.live_rules, self.clock = settings, engine, live_rules, clock
         self.store = intake.fast_store(engine, DB_WAIT_SECONDS)
         self.writer = GroupWriter(self.store.insert)
         self._members: dict[str, tuple[float, dict | None]] = {}
@@ -185,10 +186,10 @@ class FastLane:
         member = self._member(msg.openid)
         if member is None:
             return None
-        decision = classify(text, self.rules)
+        now = self.clock()
+        decision = classify(text, self.live_rules.current(member["consortium_id"], now))
         if decision.branch == "triage" and len(normalize(text)) <= SMALL_TALK_MAX:
             return None
-        now = self.clock()
         local = now.astimezone(self.settings.tz)
         number = self._number(local.year)
         branch = None if decision.branch == "triage" else self._branch_name(member["consortium_id"], decision.branch)

@@ -39,6 +39,7 @@ class WebhookState:
     metrics: Metrics = field(default_factory=Metrics)
     spool: Spool | None = None
     fast_lane: Any = None  # handlers.fastlane.FastLane when enabled
+    live_rules: Any = None  # services.routing.live.LiveRules: `rules` plus each consortium's accepted words
 
     def close(self) -> None:
         """Close pooled connections (tests build many apps)."""
@@ -85,7 +86,8 @@ def process_message(state: WebhookState, msg: Inbound, *, now, deferred: bool = 
             return row.reply or ""
         member = people.get_or_create_person(session, msg.openid, now=now)
         ctx = Context(session=session, settings=state.settings, member=member, now=now,
-                      rules=state.rules, inbound_id=row.id)
+                      rules=state.live_rules.current(member.consortium_id, now) if state.live_rules else state.rules,
+                      inbound_id=row.id)
         try:
             with session.begin_nested():
                 reply = state.router.dispatch(msg, ctx)
@@ -201,15 +203,18 @@ def build_state(settings: Settings, *, clock: Callable = utcnow, intake: str = "
     from handlers.fastlane import DB_WAIT_SECONDS, FastLane
     from handlers.registry import build_router
     from models.db import create_schema, make_engine, make_session_factory
+    from services.routing.live import LiveRules
     from services.routing.setup import load_routing
     engine = make_engine(settings.database_url, wait_seconds=DB_WAIT_SECONDS)
     create_schema(engine)
     state = WebhookState(settings=settings, session_factory=make_session_factory(engine), router=build_router(),
                          rules=load_routing(settings), crypto=make_crypto(settings), clock=clock,
                          spool=Spool(Path(settings.var_dir) / "spool"))
+    state.live_rules = LiveRules(state.rules, state.session_factory, settings.routing.overlay_refresh_seconds)
+    state.live_rules.refresh(clock())
     if intake != "off":
         materializer = Materializer(state)
-        state.fast_lane = FastLane(settings, engine, state.rules, clock,
+        state.fast_lane = FastLane(settings, engine, state.live_rules, clock,
                                    on_stored={"sync": materializer.run_once, "thread": materializer.wake}.get(intake))
         if intake == "thread":
             materializer.start()
