@@ -38,7 +38,7 @@ def _check_csrf() -> None:
 
 def make_admin(state: WebhookState) -> Blueprint:
     """Build the /admin blueprint over the app's state (settings, session factory, clock)."""
-    from web.admin import auth, org_pages, pages, pairing_pages, reports_pages, schedule_pages, scope
+    from web.admin import auth, org_pages, pages, pairing_pages, reports_pages, routing, schedule_pages, scope
 
     bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
                    static_folder="static", static_url_path="/static")
@@ -79,7 +79,7 @@ def make_admin(state: WebhookState) -> Blueprint:
     def _inject() -> dict:
         return {"csrf_token": csrf_token, "console_sandbox": state.settings.sandbox}
 
-    for module in (auth, pages, org_pages, reports_pages, schedule_pages, pairing_pages):
+    for module in (auth, pages, org_pages, reports_pages, schedule_pages, pairing_pages, routing):
         module.register(bp, state)
     return bp
 

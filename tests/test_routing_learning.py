@@ -1,0 +1,137 @@
+"""The office teaches the router: corrections -> suggestion with replayed effect -> accept -> every web
+process routes the word (LiveRules), undo, reject; console roles and CSRF; the keywords CLI."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from click.testing import CliRunner
+
+import routing
+from bot import cli, create_app
+from services.org import accounts as admin_accounts
+from tests.support.wechat_sim import WeChatSim
+
+NOW = datetime(2026, 12, 15, 3, 0, tzinfo=timezone.utc)
+PASSWORD = "correct-horse-9"
+NUMBER = re.compile(r"T-\d{4}-\d{4}")
+MEMBERS = ("demo-member-BSZ", "demo-member-QSZ")
+OFFICE = "demo-office-linxi"
+DEVICE = "层析仪"
+UNKNOWN = ["新买的层析仪不会操作，谁能来教一下", "层析仪结果怎么解读", "层析仪放在哪个房间比较合适"]
+ROUTED_ELSEWHERE = "层析仪需要多久保养一次"  # logistics today (保养); the word makes it a tie -> triage
+FOURTH = "层析仪操作流程谁能培训一下"
+
+
+@pytest.fixture
+def console(app, settings, clock, demo, session_factory):
+    clock.now = NOW
+    with session_factory() as session:
+        admin_accounts.create_account(session, "office", PASSWORD, role="office", now=NOW)
+        admin_accounts.create_account(session, "viewer", PASSWORD, role="viewer", now=NOW)
+        session.commit()
+    return app
+
+
+def login(client, username: str = "office"):
+    client.get("/admin/login")
+    response = client.post("/admin/login", data={"username": username, "password": PASSWORD,
+                                                 "csrf_token": token(client)})
+    assert response.status_code == 302
+    return client
+
+
+def token(client) -> str:
+    with client.session_transaction() as sess:
+        return sess["csrf"]
+
+
+def cli_run(settings, *args: str):
+    env = {"DATABASE_URL": settings.database_url, "TONGXIN_VAR_DIR": str(settings.var_dir)}
+    return CliRunner().invoke(cli, list(args), env=env)
+
+
+def send(wechat: WeChatSim, text: str, user: str = MEMBERS[0]) -> tuple[str, str]:
+    reply = wechat.send(text, user=user)
+    return NUMBER.search(reply).group(0), reply
+
+
+def routed_to_medtech(reply: str) -> bool:
+    return "已转医技党支部办理" in reply
+
+
+def triaged(reply: str) -> bool:
+    return "已转党委办公室分派" in reply
+
+
+@pytest.mark.pg
+def test_office_teaches_the_router_and_every_process_learns(console, settings, clock, wechat):
+    # a second web process on the same database, started now, checking the overlay every 5 s
+    quick = dataclasses.replace(settings, routing=dataclasses.replace(settings.routing, overlay_refresh_seconds=5))
+    other_app = create_app(quick, clock=clock, intake="off")
+    other = WeChatSim(other_app.test_client(), settings.wechat.token)
+    try:
+        # three requests naming an unknown device stay in triage; the office assigns them to 医技党支部
+        numbers = []
+        for i, text in enumerate(UNKNOWN):
+            number, reply = send(wechat, text, MEMBERS[i % 2])
+            assert triaged(reply), reply
+            numbers.append(number)
+        elsewhere, reply = send(wechat, ROUTED_ELSEWHERE)
+        assert "后勤" in reply
+        for number in numbers[:2]:
+            assert "医技党支部" in wechat.send(f"分派 {number} 医技", user=OFFICE)
+        office = login(console.test_client())
+        assert office.post(f"/admin/tasks/{numbers[2]}/reassign",
+                           data={"branch": "医技", "csrf_token": token(office)}).status_code == 302
+
+        # the suggestion with its evidence and its replayed effect
+        page = office.get("/admin/routing").get_data(as_text=True)
+        row = next(r for r in page.split('<tr class="suggestion">')[1:] if f"<b>{DEVICE}</b>" in r)
+        assert "医技党支部" in row and "3 次" in row and all(n in row for n in numbers)
+        assert "待分派变为自动分派 <b>3</b> 件" in row and all(f"{n}→医技党支部" in row for n in numbers)
+        assert "已分派的改变支部 <b>1</b> 件" in row and f"{elsewhere}</a> 后勤党支部→待分派" in row
+        suggested = json.loads(cli_run(settings, "keywords", "suggest", "--json").stdout)
+        assert any(s["word"] == DEVICE and s["count"] == 3 and s["tasks"] == numbers for s in suggested["medtech"])
+
+        # accepting needs the CSRF token and an office account
+        assert office.post("/admin/routing/accept", data={"word": DEVICE, "branch": "medtech"}).status_code == 400
+        viewer = login(console.test_client(), "viewer")
+        assert "采纳</button>" not in viewer.get("/admin/routing").get_data(as_text=True)
+        assert viewer.post("/admin/routing/accept", data={"word": DEVICE, "branch": "medtech",
+                                                           "csrf_token": token(viewer)}).status_code == 403
+        assert triaged(send(wechat, FOURTH)[1])
+        done = office.post("/admin/routing/accept", data={"word": DEVICE, "branch": "medtech",
+                                                          "csrf_token": token(office)}, follow_redirects=True)
+        page = done.get_data(as_text=True)
+        assert f"已采纳“{DEVICE}”→医技党支部" in page and f"<b>{DEVICE}</b>" not in page  # no longer suggested
+        assert "<td>office</td>" in page and "生效中" in page
+
+        # a fourth request naming the device routes to 医技党支部: in this process at once, in the other
+        # one after its refresh interval (it checked the overlay at start-up, before the decision)
+        assert routed_to_medtech(send(wechat, FOURTH, MEMBERS[1])[1])
+        assert triaged(send(other, FOURTH)[1])
+        clock.now += timedelta(seconds=5)
+        assert routed_to_medtech(send(other, FOURTH, MEMBERS[1])[1])
+
+        # undo (CLI) brings back the old routing everywhere after the interval, and the suggestion
+        undone = cli_run(settings, "keywords", "undo", DEVICE, "--by", "张主任")
+        assert undone.exit_code == 0, undone.output
+        clock.now += timedelta(seconds=settings.routing.overlay_refresh_seconds)
+        assert triaged(send(wechat, FOURTH)[1]) and triaged(send(other, FOURTH)[1])
+        page = office.get("/admin/routing").get_data(as_text=True)
+        assert f"<b>{DEVICE}</b>" in page and "已撤销（张主任" in page
+
+        # reject drops it from the suggestions; the history keeps every decision
+        office.post("/admin/routing/reject", data={"word": DEVICE, "csrf_token": token(office)})
+        assert f"<b>{DEVICE}</b>" not in office.get("/admin/routing").get_data(as_text=True)
+        assert not any(s["word"] == DEVICE for s in json.loads(
+            cli_run(settings, "keywords", "suggest", "--json").stdout).get("medtech", []))
+        history = json.loads(cli_run(settings, "keywords", "list", "--json").stdout)
+        assert [(h["word"], h["decision"], h["branch"], h["who"], h["undone_by"]) for h in history] == [
+            (DEVICE, "rejected", None, "office", None), (DEVICE, "accepted", "medtech", "office", "张主任")]
+    finally:
+        other_app.extensions["tongxin"].close()
