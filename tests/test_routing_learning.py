@@ -135,3 +135,50 @@ def test_office_teaches_the_router_and_every_process_learns(console, settings, c
             (DEVICE, "rejected", None, "office", None), (DEVICE, "accepted", "medtech", "office", "张主任")]
     finally:
         other_app.extensions["tongxin"].close()
+
+
+def test_a_word_accepted_in_one_consortium_routes_only_there(console, settings, clock, wechat, session_factory):
+    from models.org import Consortium
+    from sqlalchemy import select
+    with session_factory() as s:
+        qinghe = s.scalar(select(Consortium).where(Consortium.code == "qinghe"))
+        admin_accounts.create_account(s, "qh", PASSWORD, role="office", now=NOW, consortium_id=qinghe.id)
+        s.commit()
+    accepted = cli_run(settings, "keywords", "accept", DEVICE, "--branch", "医技", "--consortium", "linxi")
+    assert accepted.exit_code == 0, accepted.output
+    clock.now += timedelta(seconds=settings.routing.overlay_refresh_seconds)
+    assert routed_to_medtech(send(wechat, FOURTH)[1])
+    assert triaged(send(wechat, FOURTH, "demo-member-QHZ")[1])
+    qh = login(console.test_client(), "qh")
+    assert DEVICE not in qh.get("/admin/routing").get_data(as_text=True)  # not in qinghe's history either
+    qh.post("/admin/routing/undo", data={"word": DEVICE, "csrf_token": token(qh)})
+    history = json.loads(cli_run(settings, "keywords", "list", "--json", "--consortium", "linxi").stdout)
+    assert [(h["decision"], h["undone_at"]) for h in history] == [("accepted", None)]
+
+
+def test_keyword_commands_refuse_clearly(console, settings):
+    bad_branch = cli_run(settings, "keywords", "accept", DEVICE, "--branch", "药剂科")
+    assert bad_branch.exit_code != 0 and "没有找到支部“药剂科”" in bad_branch.output
+    too_short = cli_run(settings, "keywords", "accept", "仪", "--branch", "医技")
+    assert too_short.exit_code != 0 and "至少 2 个字" in too_short.output
+    assert cli_run(settings, "keywords", "reject", DEVICE).exit_code == 0
+    twice = cli_run(settings, "keywords", "accept", DEVICE, "--branch", "医技")
+    assert twice.exit_code != 0 and "请先 keywords undo" in twice.output
+    assert cli_run(settings, "keywords", "undo", DEVICE).exit_code == 0
+    nothing = cli_run(settings, "keywords", "undo", DEVICE)
+    assert nothing.exit_code != 0 and "没有可撤销的决定" in nothing.output
+    assert "Traceback" not in bad_branch.output + too_short.output + twice.output + nothing.output
+
+
+def test_overlay_adds_and_moves_words_without_touching_the_rules_file(settings):
+    from services.routing.setup import load_routing
+    base = load_routing(settings)
+    learned = routing.with_overlay(base, [(DEVICE, "medtech", 3.0), ("白内障", "medtech", 3.0)])
+    assert routing.classify(FOURTH, base).branch == "triage"
+    assert routing.classify(FOURTH, learned).branch == "medtech"
+    assert routing.classify("白内障术后复查", base).branch == "eye_ent"
+    assert "白内障" in learned.branch_words["medtech"] and "白内障" not in learned.branch_words["eye_ent"]
+    assert "白内障" in base.branch_words["eye_ent"] and DEVICE not in base.branch_words["medtech"]
+    assert routing.with_overlay(base, []) is base
+    with pytest.raises(routing.RulesError, match="unknown branch code"):
+        routing.with_overlay(base, [(DEVICE, "pharmacy", 3.0)])
