@@ -40,14 +40,11 @@ def classify(env, text, file_, eval_) -> None:
 
 @click.group()
 def keywords() -> None:
-    """Keyword rules maintenance."""
+    """Keyword rules maintenance: suggestions from corrections, the office's overlay."""
+
 
 CONSORTIUM = click.option("--consortium", "consortium_code", default=None,
                           help="Consortium code (default: the first of config.yaml).")
-LEARNING_ERRORS = {"bad_word": "“{word}”不能作为关键词：至少 {min} 个字，不含空格。",
-                   "already_decided": "“{word}”已有决定（{decision} {branch}，{who}）；如需更改请先 keywords undo。",
-                   "unknown_branch": "没有找到支部“{name}”。", "bad_weight": "权重须在 0.5..10 之间，得到 {weight}。",
-                   "nothing_to_undo": "“{word}”没有可撤销的决定。"}
 
 
 def _consortium(env, session, code):
@@ -68,7 +65,7 @@ def _decide(env, code, action) -> None:
         try:
             row = action(session, cid, utcnow())
         except learning.LearningError as exc:
-            raise click.ClickException(LEARNING_ERRORS[exc.code].format(**exc.info)) from None
+            raise click.ClickException(exc.message) from None
         session.commit()
         emit(learning.decision_dict(row))
 

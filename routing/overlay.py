@@ -14,13 +14,14 @@ from .normalize import normalize
 from .rules import Entry, Rules, RulesError, build_automaton
 
 MIN_CHARS = 2  # a single character would fire inside unrelated words (修 in 进修)
+MAX_CHARS = 32
 
 
 def overlay_word(word: str) -> str:
     """The normalized form an overlay word is stored and matched in; RulesError if it cannot be one."""
     norm = normalize(word or "").strip()
-    if len(norm) < MIN_CHARS or " " in norm or "..." in norm:
-        raise RulesError("overlay", f"{word!r}: an overlay word has at least {MIN_CHARS} characters and no spaces")
+    if not MIN_CHARS <= len(norm) <= MAX_CHARS or " " in norm or "..." in norm:
+        raise RulesError("overlay", f"{word!r}: an overlay word has {MIN_CHARS}..{MAX_CHARS} characters and no spaces")
     return norm
 
 

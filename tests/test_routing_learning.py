@@ -9,9 +9,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 import routing
 from bot import cli, create_app
+from models.org import Consortium
+from services.routing import learning
 from services.org import accounts as admin_accounts
 from tests.support.wechat_sim import WeChatSim
 
@@ -137,9 +140,8 @@ def test_office_teaches_the_router_and_every_process_learns(console, settings, c
         other_app.extensions["tongxin"].close()
 
 
+@pytest.mark.pg
 def test_a_word_accepted_in_one_consortium_routes_only_there(console, settings, clock, wechat, session_factory):
-    from models.org import Consortium
-    from sqlalchemy import select
     with session_factory() as s:
         qinghe = s.scalar(select(Consortium).where(Consortium.code == "qinghe"))
         admin_accounts.create_account(s, "qh", PASSWORD, role="office", now=NOW, consortium_id=qinghe.id)
@@ -160,10 +162,10 @@ def test_keyword_commands_refuse_clearly(console, settings):
     bad_branch = cli_run(settings, "keywords", "accept", DEVICE, "--branch", "药剂科")
     assert bad_branch.exit_code != 0 and "没有找到支部“药剂科”" in bad_branch.output
     too_short = cli_run(settings, "keywords", "accept", "仪", "--branch", "医技")
-    assert too_short.exit_code != 0 and "至少 2 个字" in too_short.output
+    assert too_short.exit_code != 0 and "2 至 32 个字" in too_short.output
     assert cli_run(settings, "keywords", "reject", DEVICE).exit_code == 0
     twice = cli_run(settings, "keywords", "accept", DEVICE, "--branch", "医技")
-    assert twice.exit_code != 0 and "请先 keywords undo" in twice.output
+    assert twice.exit_code != 0 and "如需更改请先撤销" in twice.output
     assert cli_run(settings, "keywords", "undo", DEVICE).exit_code == 0
     nothing = cli_run(settings, "keywords", "undo", DEVICE)
     assert nothing.exit_code != 0 and "没有可撤销的决定" in nothing.output
@@ -182,3 +184,19 @@ def test_overlay_adds_and_moves_words_without_touching_the_rules_file(settings):
     assert routing.with_overlay(base, []) is base
     with pytest.raises(routing.RulesError, match="unknown branch code"):
         routing.with_overlay(base, [(DEVICE, "pharmacy", 3.0)])
+
+
+@pytest.mark.pg
+def test_the_same_word_decided_twice_at_once_is_refused_not_an_error(console, session_factory):
+    """Two offices click at once: both pass the check, the partial unique index refuses the second."""
+    with session_factory() as first, session_factory() as second:
+        cid = first.scalars(select(Consortium).order_by(Consortium.id)).first().id
+        learning.accept(first, cid, DEVICE, "医技", who="a", now=NOW)
+        first.commit()
+        with pytest.raises(learning.LearningError) as refused:
+            learning._decide(second, cid, DEVICE, "rejected", None, 3.0, who="b", now=NOW)
+        assert refused.value.code == "already_decided" and "已有决定" in refused.value.message
+        second.rollback()
+    with session_factory() as check:
+        assert [(r.who, r.decision) for r in learning.history(check, cid)] == [("a", "accepted")]
+

@@ -12,15 +12,22 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import routing
 from models.routing import KeywordDecision
 from models.task import RoutingCorrection, Task
-from routing.overlay import MIN_CHARS, overlay_word, with_overlay
+from routing.overlay import MAX_CHARS, MIN_CHARS, overlay_word, with_overlay
 from services.org import structure as org
 
 DEFAULT_WEIGHT = 3.0  # "names the branch's work on its own" (routing/rules.yaml)
+
+
+MESSAGES = {"bad_word": "“{word}”不能作为关键词：{min} 至 {max} 个字，不含空格。",
+            "already_decided": "“{word}”已有决定（采纳或忽略），如需更改请先撤销。",
+            "unknown_branch": "没有找到支部“{name}”。", "bad_weight": "权重须在 0.5..10 之间，得到 {weight}。",
+            "nothing_to_undo": "“{word}”没有可撤销的决定。"}
 
 
 class LearningError(Exception):
@@ -29,6 +36,11 @@ class LearningError(Exception):
     def __init__(self, code: str, **info: Any):
         self.code, self.info = code, info
         super().__init__(code)
+
+    @property
+    def message(self) -> str:
+        """The refusal in Chinese, for the console and the CLI."""
+        return MESSAGES[self.code].format(**self.info)
 
 
 @dataclass(frozen=True)
@@ -65,11 +77,10 @@ def _checked_word(session: Session, consortium_id: int, word: str) -> str:
     try:
         norm = overlay_word(word)
     except routing.RulesError:
-        raise LearningError("bad_word", word=word, min=MIN_CHARS) from None
+        raise LearningError("bad_word", word=word, min=MIN_CHARS, max=MAX_CHARS) from None
     existing = live_decision(session, consortium_id, norm)
     if existing is not None:
-        raise LearningError("already_decided", word=norm, decision=existing.decision, who=existing.who,
-                            branch=existing.branch or "")
+        raise LearningError("already_decided", word=norm)
     return norm
 
 
@@ -94,8 +105,12 @@ def reject(session: Session, consortium_id: int, word: str, *, who: str, now: da
 def _decide(session, consortium_id, word, decision, branch, weight, *, who, now) -> KeywordDecision:
     row = KeywordDecision(consortium_id=consortium_id, word=word, branch=branch, decision=decision,
                           weight=weight, who=who[:64], created_at=now)
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():  # someone decided the same word a moment ago: the unique index says so
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        raise LearningError("already_decided", word=word) from None
     return row
 
 

@@ -10,10 +10,6 @@ from models.org import Branch
 from services.routing import learning
 from web.admin import require_write
 
-ERRORS = {"bad_word": "“{word}”不能作为关键词：至少 {min} 个字，不含空格。",
-          "already_decided": "“{word}”已有决定，如需更改请先撤销。",
-          "unknown_branch": "没有找到支部“{name}”。", "bad_weight": "权重须在 0.5..10 之间。",
-          "nothing_to_undo": "“{word}”没有可撤销的决定。"}
 DONE = {"accept": "已采纳“{word}”→{branch}：各服务进程 {seconds} 秒内生效。",
         "reject": "已忽略“{word}”，不再建议。", "undo": "已撤销对“{word}”的决定。"}
 
@@ -50,7 +46,7 @@ def register(bp: Blueprint, state: WebhookState) -> None:
                 return ("unknown action", 404)
         except learning.LearningError as exc:
             g.db.rollback()
-            flash(ERRORS[exc.code].format(**exc.info), "error")
+            flash(exc.message, "error")
             return redirect(url_for("admin.routing_page"))
         g.db.commit()
         state.live_rules.invalidate()  # this process at once; the others within the refresh interval
