@@ -181,11 +181,18 @@ def suggestions(session: Session, rules: routing.Rules, consortium_id: int, *,
     for branch, items in proposed.items():
         for item in items:
             word = item["word"]
-            if branch == routing.TRIAGE or word in decided or len(word) < MIN_CHARS:
+            if branch == routing.TRIAGE or word in decided or not _acceptable(word):
                 continue
             evidence = tuple((n, t) for n, t, b, norm in normalized if b == branch and word in norm)
             out.append(Suggestion(word, branch, item["count"], evidence))
     return sorted(out, key=lambda s: (-s.count, s.word, s.branch))
+
+
+def _acceptable(word: str) -> bool:
+    try:
+        return overlay_word(word) == word
+    except routing.RulesError:
+        return False
 
 
 def replay(session: Session, rules: routing.Rules, consortium_id: int, word: str, branch: str,
