@@ -28,6 +28,7 @@ from handlers.registry import build_router
 from handlers.router import Router
 from handlers.webhook import replay_spool
 from models.db import create_schema, make_engine, make_session_factory
+from services.routing.live import LiveRules
 from services.routing.setup import load_routing
 from services.tasks import intake as intake_svc
 from web import ops, simulator
@@ -60,6 +61,7 @@ class AppState:
     metrics: Metrics = field(default_factory=Metrics)
     spool: Spool | None = None
     fast_lane: Any = None  # handlers.fastlane.FastLane when enabled
+    live_rules: Any = None  # services.routing.live.LiveRules: `rules` plus each consortium's accepted words
     task_creator: Any = None  # its background thread (--intake thread)
 
     def close(self) -> None:
@@ -88,9 +90,11 @@ def build_state(settings: Settings, *, clock: Callable = utcnow, intake: str = "
     state = AppState(settings=settings, session_factory=make_session_factory(engine), router=build_router(),
                          rules=load_routing(settings), crypto=make_crypto(settings), clock=clock,
                          spool=Spool(Path(settings.var_dir) / "spool"))
+    state.live_rules = LiveRules(state.rules, state.session_factory, settings.routing.overlay_refresh_seconds)
+    state.live_rules.refresh(clock())
     if intake != "off":
         task_creator = QueuedTaskCreator(state)
-        state.fast_lane = FastLane(settings, engine, state.rules, clock,
+        state.fast_lane = FastLane(settings, engine, state.live_rules, clock,
                                    on_stored={"sync": task_creator.run_once, "thread": task_creator.wake}.get(intake))
         if intake == "thread":
             state.task_creator = task_creator

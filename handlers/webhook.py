@@ -35,6 +35,7 @@ class WebhookState(Protocol):
     metrics: Metrics
     spool: Spool | None
     fast_lane: Any
+    live_rules: Any
 
 
 def handle_message(state: WebhookState, msg: Inbound) -> str:
@@ -120,7 +121,8 @@ def process_message(state: WebhookState, msg: Inbound, *, now, deferred: bool = 
             return row.reply or ""
         member = people.get_or_create_person(session, msg.openid, now=now)
         ctx = Context(session=session, settings=state.settings, member=member, now=now,
-                      rules=state.rules, inbound_id=row.id)
+                      rules=state.live_rules.current(member.consortium_id, now) if state.live_rules else state.rules,
+                      inbound_id=row.id)
         try:
             with session.begin_nested():
                 reply = state.router.dispatch(msg, ctx)

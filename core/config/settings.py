@@ -43,6 +43,7 @@ class WebhookConf:
 class RoutingConf:
     rules_path: Path
     user_dict_path: Path | None
+    overlay_refresh_seconds: int = 30  # a web process looks for the office's new keywords this often
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,8 @@ def _routing(data: Mapping, config_dir: Path) -> RoutingConf:
     raw = section(data, "routing")
     rules_path = _resolve(get(raw, "rules", "routing.", str, "routing/rules.yaml"), config_dir)
     user_dict = get(raw, "user_dict", "routing.", str, "routing/userdict.txt")
-    return RoutingConf(rules_path=rules_path, user_dict_path=_resolve(user_dict, config_dir) if user_dict else None)
+    return RoutingConf(rules_path=rules_path, user_dict_path=_resolve(user_dict, config_dir) if user_dict else None,
+                       overlay_refresh_seconds=int_in(raw, "overlay_refresh_seconds", "routing.", 30, 1, 60))
 
 
 def _secret_key(env: Mapping[str, str], sandbox: bool, var_dir: Path) -> str:
