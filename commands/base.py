@@ -72,3 +72,12 @@ def apply_change(env: Env, change, *errors: type[Exception]):
             raise click.ClickException(str(exc)) from None
         session.commit()
         return result
+
+
+def emit_rows(rows: list[dict], as_json: bool, line) -> None:
+    """`--json`: the rows as JSON; otherwise one line of text per row."""
+    if as_json:
+        emit(rows)
+        return
+    for row in rows:
+        click.echo(line(row))

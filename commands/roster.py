@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from commands.base import emit, pass_env
+from commands.base import emit, emit_rows, pass_env
 
 from core.clock import utcnow
 from services.org import structure as org
@@ -70,11 +70,7 @@ def roster_list(env, branch: str | None, consortium: str | None, as_json: bool) 
             branch_id = row.id
         data = [roster.member_to_dict(m) for m in roster.members(session, consortium_id=cons.id,
                                                                  branch_id=branch_id)]
-    if as_json:
-        emit(data)
-    else:
-        for r in data:
-            click.echo(f"{r['id']}\t{r['branch']}\t{r['name']}\t{r['status']}\t{r['duty']}\t{r['group']}")
+    emit_rows(data, as_json, lambda r: f"{r['id']}\t{r['branch']}\t{r['name']}\t{r['status']}\t{r['duty']}\t{r['group']}")
 
 
 COMMANDS = (roster_group,)

@@ -39,6 +39,9 @@ def classify(env, text, file_, eval_) -> None:
         raise click.UsageError("give TEXT, --file F.jsonl or --eval F.jsonl")
 
 
+WHO = click.option("--by", "who", default="命令行", show_default=True, help="Who decided (kept with the decision).")
+
+
 @click.group()
 def keywords() -> None:
     """Keyword rules maintenance: suggestions from corrections, the office's overlay."""
@@ -111,26 +114,22 @@ def keywords_accept(env, word, branch, weight, who, consortium_code) -> None:
                                                                         weight=weight))
 
 
-@keywords.command("reject")
-@click.argument("word")
-@click.option("--by", "who", default="命令行", show_default=True)
-@CONSORTIUM
-@pass_env
-def keywords_reject(env, word, who, consortium_code) -> None:
-    """WORD is not suggested again in the consortium."""
-    from services.routing import learning
-    _decide(env, consortium_code, lambda s, cid, now: learning.reject(s, cid, word, who=who, now=now))
+def _withdrawal(name: str, doc: str) -> click.Command:
+    """`keywords reject|undo WORD`: the same shape, a different decision of services.routing.learning."""
+    @keywords.command(name, help=doc)
+    @click.argument("word")
+    @WHO
+    @CONSORTIUM
+    @pass_env
+    def command(env, word, who, consortium_code) -> None:
+        from services.routing import learning
+        decide = getattr(learning, name)
+        _decide(env, consortium_code, lambda s, cid, now: decide(s, cid, word, who=who, now=now))
+    return command
 
 
-@keywords.command("undo")
-@click.argument("word")
-@click.option("--by", "who", default="命令行", show_default=True)
-@CONSORTIUM
-@pass_env
-def keywords_undo(env, word, who, consortium_code) -> None:
-    """Withdraw the live accept/reject of WORD: routing and suggestions are as before it."""
-    from services.routing import learning
-    _decide(env, consortium_code, lambda s, cid, now: learning.undo(s, cid, word, who=who, now=now))
+keywords_reject = _withdrawal("reject", "WORD is not suggested again in the consortium.")
+keywords_undo = _withdrawal("undo", "Withdraw the live accept/reject of WORD: routing and suggestions are as before it.")
 
 
 @keywords.command("list")
