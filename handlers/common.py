@@ -43,7 +43,7 @@ def task_errors(example: str = "", list_cmd: str = "我的诉求"):
 
 def _bind_reply(ctx: Context, code: str) -> str:
     try:
-        person = people.bind(ctx.session, ctx.member, code, now=ctx.now)
+        person = people.bind(ctx.session, ctx.member, code, now=ctx.now, sandbox=ctx.sandbox)
     except people.BindError as exc:
         log.warning("bind refused (%s) for %s", exc.reason, ctx.member.openid,
                     extra={"openid": ctx.member.openid, "reason": exc.reason})
@@ -71,7 +71,7 @@ def bind_code(msg: Inbound, ctx: Context) -> str:
 def unbind_me(msg: Inbound, ctx: Context) -> str:
     if not ctx.member.bound:
         return texts.UNBIND_NOT_BOUND
-    people.unbind(ctx.session, ctx.member)
+    people.unbind(ctx.session, ctx.member, now=ctx.now, sandbox=ctx.sandbox)
     return texts.UNBIND_OK
 
 
