@@ -98,7 +98,10 @@ def follow(msg: Inbound, ctx: Context) -> str:
     return texts.WELCOME
 
 
-@router.on(event("unsubscribe", "templatesendjobfinish", "view", "location"))
+SILENT_EVENTS = ("unsubscribe", "templatesendjobfinish", "view", "location")  # WeChat shows no answer to these
+
+
+@router.on(event(*SILENT_EVENTS))
 def silent_event(msg: Inbound, ctx: Context) -> str:
     """Stored by the webhook; nothing to say (WeChat shows no reply to these)."""
     if msg.event == "templatesendjobfinish":
