@@ -79,17 +79,21 @@ class Batch:
 
 
 def batches(jobs: list, ids: dict[str, int]) -> list[Batch]:
-    """Group tag jobs by (action, role), untagging first, at most BATCH_MAX a call. An untag of the
-    tag the same person is also given in this pass (office -> admin) is left out ("skip")."""
-    tagged = {(j.to_openid, ids.get(j.payload.get("role"))) for j in jobs if j.payload.get("action") == "tag"}
+    """Group tag jobs by (action, role), untagging first, at most BATCH_MAX a call. Of several rows
+    for the same person and tag in one pass only the newest counts (bind then rebind; office ->
+    admin, one tag): the others are "skip"."""
+    newest = {}
+    for job in sorted(jobs, key=lambda j: j.id):
+        role = job.payload.get("role")
+        newest[(job.to_openid, ids.get(role, role))] = job.id
     groups: dict[tuple[str, str], list] = defaultdict(list)
     skipped = []
     for job in jobs:
-        action, role = job.payload.get("action"), job.payload.get("role")
-        if action == "untag" and (job.to_openid, ids.get(role)) in tagged:
+        role = job.payload.get("role")
+        if newest[(job.to_openid, ids.get(role, role))] != job.id:
             skipped.append(job)
         else:
-            groups[(action, role)].append(job)
+            groups[(job.payload.get("action"), role)].append(job)
     result = [Batch("skip", None, "", tuple(skipped))] if skipped else []
     for (action, role), group in sorted(groups.items(), key=lambda kv: kv[0][0] != "untag"):
         for start in range(0, len(group), BATCH_MAX):

@@ -157,7 +157,7 @@ def deliver_tags(api: WeChatApi, jobs: list[Job], ids: dict[str, int]) -> list[t
     done: list[tuple[Job, Result]] = []
     for batch in tags_svc.batches(jobs, ids):
         if batch.action == "skip":
-            done += [(job, Result("sent", [], channel="tag", reason="tag given again in the same pass"))
+            done += [(job, Result("sent", [], channel="tag", reason="superseded by a newer row in the same pass"))
                      for job in batch.jobs]
         elif batch.tag_id is None or batch.action not in ("tag", "untag"):
             reason = tags_svc.NOT_PUSHED.format(role=batch.role)
