@@ -115,7 +115,7 @@ def activity_photo(msg: Inbound, ctx: Context) -> str | None:
                                    count=activities.photo_count(ctx.session, result.id))
 
 
-@router.on(SECRETARY, command("结对", "四个一"))
+@router.on(SECRETARY, command("结对", "四个一", click="PAIRING"))
 def my_pairings(msg: Inbound, ctx: Context) -> str:
     year = ctx.now.astimezone(ctx.settings.tz).year
     rows = pairing.pairing_rows(ctx.session, year, branch_id=ctx.member.branch_id)
@@ -133,7 +133,7 @@ def my_pairings(msg: Inbound, ctx: Context) -> str:
     return "\n".join(lines + [t.PAIRINGS_FOOTER])
 
 
-@router.on(OFFICE, command("四个一", "结对"))
+@router.on(OFFICE, command("四个一", "结对", click="PAIRING"))
 def four_ones_matrix(msg: Inbound, ctx: Context) -> str:
     year = ctx.now.astimezone(ctx.settings.tz).year
     rows = pairing.pairing_rows(ctx.session, year, consortium_id=ctx.member.consortium_id)

@@ -61,7 +61,7 @@ def _show_report(report: MonthlyReport, ctx: Context) -> str:
     return reply + (texts.REPORT_SHOW_TEXT.format(text=report.text) if report.text else "")
 
 
-@router.on(SECRETARY, command("月报"))
+@router.on(SECRETARY, command("月报", click="MONTHLY_REPORT"))
 def monthly_report(msg: Inbound, ctx: Context) -> str:
     """`月报` (guided), `月报 内容` (one message), `月报 2026-11` (show), `月报 2026-11 内容` (file that month)."""
     rest = ctx.args["rest"]
@@ -126,7 +126,7 @@ def _office_period(ctx: Context) -> str:
     return periods.chased_month(ctx.now.astimezone(ctx.settings.tz).date(), ctx.settings.reports.late_window_days)
 
 
-@router.on(OFFICE, command("未报送"))
+@router.on(OFFICE, command("未报送", click="MISSING_REPORTS"))
 def missing_reports(msg: Inbound, ctx: Context) -> str:
     period = periods.parse_month(ctx.args["rest"]) or _office_period(ctx)
     cal, policy = _policy(ctx)

@@ -111,6 +111,11 @@ def command(*words: str, number: bool = False, click: str | None = None) -> Filt
     return match
 
 
+def click(*keys: str) -> Filter:
+    """A menu CLICK with one of `keys` (a button with no typed command, like 我要反映)."""
+    return lambda msg, ctx: msg.msg_type == "event" and msg.event == "click" and msg.event_key in keys
+
+
 def msg_type(*types: str) -> Filter:
     return lambda msg, ctx: msg.msg_type in types
 

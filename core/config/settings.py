@@ -19,7 +19,7 @@ from core.config.calendar import CalendarConf, parse_calendar
 from core.config.delivery import DeliveryConf, parse_delivery
 from core.config.errors import ConfigError
 from core.config.meetings import MeetingsConf, parse_meetings
-from core.config.menu import parse_menu
+from core.config.menu import MenuConf, parse_menu
 from core.config.org import ConsortiumConf, parse_consortia
 from core.config.readers import env_int, get, int_in, section
 from core.config.reports import ReportPolicy, parse_reports
@@ -62,7 +62,7 @@ class Settings:
     calendar: CalendarConf
     tasks: EscalationPolicy
     reports: ReportPolicy
-    menu: dict
+    menu: MenuConf
     delivery: DeliveryConf
     scheduler: SchedulerConf
     schedules: tuple[Schedule, ...]
