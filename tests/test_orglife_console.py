@@ -58,6 +58,7 @@ def no_inline_script(html: str) -> None:
     assert not re.search(r"\son[a-z]+\s*=", html)
 
 
+@pytest.mark.pg
 def test_matrix_shows_held_over_required_and_rates_for_own_consortium(console):
     page = logged_in(console).get("/admin/orglife?year=2026&kind=committee").get_data(as_text=True)
     assert "妇儿党支部" in page and "1/1" in page and "出勤率" in page
@@ -67,6 +68,7 @@ def test_matrix_shows_held_over_required_and_rates_for_own_consortium(console):
     assert "m-missing" in party_day  # a demo branch behind this month
 
 
+@pytest.mark.pg
 def test_meeting_page_lists_attendance_minutes_and_serves_photos(console, session_factory):
     number, photo_id = first_meeting(session_factory)
     client = logged_in(console, "viewer")
@@ -119,6 +121,7 @@ def member_named(session_factory, name: str) -> PartyMember | None:
         return s.scalar(select(PartyMember).where(PartyMember.name == name))
 
 
+@pytest.mark.pg
 def test_office_adds_edits_moves_and_archives_a_member(console, session_factory):
     client = logged_in(console)
     assert client.post("/admin/roster", data=roster_form(client)).status_code == 302
@@ -166,6 +169,7 @@ def open_book(data: bytes) -> tuple[zipfile.ZipFile, list[str]]:
     return zf, load_workbook(io.BytesIO(zf.read("台账.xlsx"))).sheetnames
 
 
+@pytest.mark.pg
 def test_branch_book_cli_has_sheets_photos_and_printable_index(console, settings, session_factory, tmp_path):
     with session_factory() as s:  # a distinct stored photo for the maternal branch's first meeting
         number, photo_id = first_meeting(session_factory)
