@@ -22,6 +22,7 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import insert, select  # noqa: E402
 
+from models.admin import AdminAccount  # noqa: E402
 from models.org import Branch, Consortium  # noqa: E402
 from models.party import Attendance, MediaBlob, Meeting, MeetingPhoto, PartyMember, PhotoFetch  # noqa: E402
 
@@ -102,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--branches", type=int, default=70)
     parser.add_argument("--members", type=int, default=30)
     parser.add_argument("--photos", type=int, default=200)
+    parser.add_argument("--reuse", action="store_true", help="Keep the data of a previous run (same DATABASE_URL).")
     args = parser.parse_args(argv)
     from bot import create_app
     from core.config import load_settings
@@ -112,21 +114,27 @@ def main(argv: list[str] | None = None) -> int:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.db"
     settings = load_settings(environ={"DATABASE_URL": url, "TONGXIN_VAR_DIR": tmp})
     engine = make_engine(url)
-    drop_schema(engine)
-    create_schema(engine)
     factory = make_session_factory(engine)
     now, tz, year = datetime(2026, 12, 31, 8, tzinfo=timezone.utc), settings.tz, 2026
     t0 = time.perf_counter()
+    if not args.reuse:
+        drop_schema(engine)
+        create_schema(engine)
+        with factory() as session:
+            seed_org(session, args.consortia, args.branches, args.members, now)
+            seed_meetings(session, year, tz, now)
+            target = session.scalar(select(Branch).join(Consortium).where(Consortium.code == "bench00",
+                                                                          Branch.code == "b00"))
+            add_photos(session, target.id, args.photos, now)
+            accounts.create_account(session, "bench", "bench-pass-9", role="office", now=now,
+                                    consortium_id=target.consortium_id)
+            session.commit()
     with factory() as session:
-        seed_org(session, args.consortia, args.branches, args.members, now)
-        seed_meetings(session, year, tz, now)
         target = session.scalar(select(Branch).join(Consortium).where(Consortium.code == "bench00", Branch.code == "b00"))
-        add_photos(session, target.id, args.photos, now)
-        account = accounts.create_account(session, "bench", "bench-pass-9", role="office", now=now,
-                                          consortium_id=target.consortium_id)
+        account = accounts.get_account(session, session.scalar(select(AdminAccount.id).where(
+            AdminAccount.username == "bench")))
         counts = {m.__tablename__: session.query(m).count() for m in (Branch, PartyMember, Meeting, Attendance)}
-        session.commit()
-    print(f"seeded in {time.perf_counter() - t0:.1f} s: {counts}")
+    print(f"{'reused' if args.reuse else 'seeded'} in {time.perf_counter() - t0:.1f} s: {counts}")
     app = create_app(settings)
     app.extensions["tongxin"].clock = lambda: now
     client = app.test_client()
