@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 
+from pathlib import Path
+
 import click
 
 from commands.base import emit, pass_env
+from commands.exports import export_group
 
 from core.clock import utcnow
 from services.org import structure as org
 from services.shared import periods
-from services.meetings import listing
+from models.org import Branch
+from services.meetings import book, listing
 from services.meetings import meetings as svc
 from services.meetings.parse import MeetingError
 
@@ -77,6 +81,24 @@ def meetings_show(env, number: str, as_json: bool) -> None:
         click.echo(f"{data['id']} {data['kind']} {data['starts_at']} {data['place']}")
         for a in data["attendees"]:
             click.echo(f"  {a['name']}\t{a['status']}\t{a['signed_at'] or ''}")
+
+
+@export_group.command("branch-book")
+@click.option("--branch", required=True, help="Branch code.")
+@click.option("--year", required=True, type=click.IntRange(2000, 2100))
+@click.option("--consortium", default=None, help="Consortium of --branch (default: the first).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@pass_env
+def export_branch_book(env, branch: str, year: int, consortium: str | None, out: Path) -> None:
+    """Write a branch's 台账 book of a year (.zip: 台账.xlsx, photos by date and meeting, index.html)."""
+    if out.suffix.lower() != ".zip":
+        raise click.BadParameter(f"expected a .zip file name, got {out.name!r}", param_hint="--out")
+    with env.session() as session:
+        org.sync_org(session, env.settings)
+        session.commit()
+        row = session.get(Branch, _branch_id(session, env.settings, branch, consortium))
+        result = book.write_book(session, row, year, env.settings.meetings, out, now=utcnow(), tz=env.settings.tz)
+    emit({"out": str(out), "branch": branch, "year": year, **result})
 
 
 COMMANDS = (meetings_group,)

@@ -47,7 +47,8 @@ class Meeting(Base):
     """A meeting (支委会, 党课 ...) of a branch: scheduled in advance, or recorded afterwards (late)."""
     __tablename__ = "meetings"
     __table_args__ = (Index("ix_meetings_branch_starts", "branch_id", "starts_at"),
-                      Index("ix_meetings_consortium_starts", "consortium_id", "starts_at"))
+                      Index("ix_meetings_consortium_starts", "consortium_id", "starts_at"),
+                      Index("ix_meetings_consortium_kind_starts", "consortium_id", "kind", "starts_at"))
     id: Mapped[intpk]
     consortium_id: Mapped[int] = mapped_column(ForeignKey("consortia.id"))
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))

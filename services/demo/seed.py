@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from core.config import Settings
 from models.org import Invite, Person, Unit
+from services.demo import party as demo_party
 from services.demo import sample_requests as demo_data
 from services.org import structure as org
 from services.org import people
@@ -23,9 +24,10 @@ def _person(session, openid: str, name: str, now: datetime, **fields) -> Person:
     return person
 
 
-def seed(session, settings: Settings, *, now: datetime, requests: bool = False) -> dict:
+def seed(session, settings: Settings, *, now: datetime, requests: bool = False, party: bool | None = None) -> dict:
     """Idempotent: demo office clerk, a secretary per branch, a member per unit, unit invite codes;
-    with `requests`, also a month of requests for the console (services.demo_data)."""
+    with `requests`, also a month of requests for the console (services.demo_data); with `party`
+    (default: as `requests`), rosters and two months of meetings (services/demo/party.py)."""
     invites = []
     for index, conf in enumerate(settings.consortia):
         cons = org.consortium_by_code(session, conf.code)
@@ -49,8 +51,11 @@ def seed(session, settings: Settings, *, now: datetime, requests: bool = False) 
     session.flush()
     added = sum(demo_data.seed_requests(session, org.consortium_by_code(session, c.code).id, now=now,
                                         tz=settings.tz) for c in settings.consortia) if requests else 0
+    meetings = sum(demo_party.seed_party(session, org.consortium_by_code(session, c.code).id,
+                                         "demo-pm-" if i == 0 else f"demo-pm-{c.code}-", now=now, tz=settings.tz)
+                   for i, c in enumerate(settings.consortia)) if (requests if party is None else party) else 0
     demo_people = session.scalar(select(func.count(Person.id)).where(Person.openid.like("demo-%")))
-    return {"people": demo_people, "invites": invites, "requests": added}
+    return {"people": demo_people, "invites": invites, "requests": added, "meetings": meetings}
 
 
 def demo_invites(session, *, now: datetime) -> list[dict]:

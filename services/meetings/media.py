@@ -146,3 +146,21 @@ def photo_blobs(session: Session, source: str, photo_ids: list[int]) -> dict[int
     rows = session.scalars(select(PhotoFetch).where(PhotoFetch.source == source,
                                                     PhotoFetch.photo_id.in_(photo_ids)))
     return {r.photo_id: r for r in rows}
+
+
+def meeting_photos(session: Session, meeting_id: int) -> list[dict]:
+    """The photos of one meeting, oldest first: {"id", "status" (pending|fetching|stored|failed), "error"}."""
+    ids = list(session.scalars(select(MeetingPhoto.id).where(MeetingPhoto.meeting_id == meeting_id)
+                               .order_by(MeetingPhoto.id)))
+    fetches = photo_blobs(session, "meeting", ids)
+    return [{"id": i, "status": fetches[i].status if i in fetches else "pending",
+             "error": fetches[i].error if i in fetches else ""} for i in ids]
+
+
+def meeting_photo_blob(session: Session, photo_id: int) -> tuple[Meeting, MediaBlob] | None:
+    """The meeting a stored photo belongs to and its bytes; None when unknown or not (yet) stored."""
+    row = session.execute(select(Meeting, MediaBlob).join(MeetingPhoto, MeetingPhoto.meeting_id == Meeting.id)
+                          .join(PhotoFetch, (PhotoFetch.source == "meeting") & (PhotoFetch.photo_id == MeetingPhoto.id))
+                          .join(MediaBlob, MediaBlob.id == PhotoFetch.blob_id)
+                          .where(MeetingPhoto.id == photo_id, PhotoFetch.status == "stored")).first()
+    return (row[0], row[1]) if row else None
