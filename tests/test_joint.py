@@ -1,0 +1,114 @@
+"""Joint-meeting follow-up through the signed webhook: 督办 items (create, progress, complete, confirm,
+reopen, link), refusals, deadline reminders once per level, the `items list` JSON contract."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from bot import cli
+from models.joint import JointItem
+from models.org import Person, Unit
+from models.outbox import OutboxMessage
+from services.joint import contacts
+
+SH = ZoneInfo("Asia/Shanghai")
+OFFICE, LOGISTICS = "demo-office-linxi", "demo-sec-logistics"
+BSZ, QSZ = "demo-member-BSZ", "demo-member-QSZ"
+ITEM = "督办 后勤党支部 2027-01-15 为白沙镇卫生院检修B超机"
+
+
+def at(*args) -> datetime:
+    return datetime(*args, tzinfo=SH)
+
+
+def invoke(settings, *args):
+    env = {"DATABASE_URL": settings.database_url, "TONGXIN_VAR_DIR": str(settings.var_dir)}
+    return CliRunner().invoke(cli, list(args), env=env)
+
+
+def outbox_to(session_factory, openid) -> list[str]:
+    with session_factory() as s:
+        return [m.text for m in s.scalars(select(OutboxMessage).where(OutboxMessage.to_openid == openid)
+                                          .order_by(OutboxMessage.id))]
+
+
+def item_count(session_factory) -> int:
+    with session_factory() as s:
+        return s.scalar(select(func.count(JointItem.id)))
+
+
+@pytest.fixture
+def units(demo, session_factory, clock):
+    """白沙镇卫生院 and 青山镇卫生院 each with its contact (their demo doctors)."""
+    clock.now = at(2026, 12, 16, 10, 0)
+    with session_factory() as s:
+        for code in ("BSZ", "QSZ"):
+            unit = s.scalar(select(Unit).where(Unit.code == code))
+            person = s.scalar(select(Person).where(Person.openid == f"demo-member-{code}"))
+            contacts.set_contact(s, unit, person, now=clock.now)
+        s.commit()
+
+
+def test_bad_item_lines_get_the_form_and_create_nothing(wechat, units, session_factory):
+    assert "未找到责任支部或单位" in wechat.send("督办 2027-01-15 检修B超机", user=OFFICE)
+    reply = wechat.send("督办 后勤党支部 为白沙镇卫生院检修B超机", user=OFFICE)
+    assert "请写明完成日期" in reply and "督办 后勤党支部 2027-01-15" in reply
+    assert "请写明督办事项内容" in wechat.send("督办 后勤党支部 2027-01-15", user=OFFICE)
+    assert "已过" in wechat.send("督办 后勤党支部 2026-01-15 检修", user=OFFICE)
+    assert item_count(session_factory) == 0
+    assert "D-2026" not in wechat.send(ITEM, user=BSZ)  # only the office files items
+    assert item_count(session_factory) == 0
+
+
+@pytest.mark.pg
+def test_item_lifecycle_with_owner_checks(wechat, units, session_factory, settings):
+    reply = wechat.send(ITEM, user=OFFICE)
+    assert "D-2026-0001" in reply and "后勤党支部" in reply and "2027-01-15" in reply
+    assert "【督办事项】D-2026-0001" in outbox_to(session_factory, LOGISTICS)[-1]
+    reply = wechat.send("督办 白沙镇卫生院 2027-01-10 上报B超机故障及使用情况", user=OFFICE)
+    assert "D-2026-0002" in reply and "已通知1人" in reply
+    assert "D-2026-0002" in outbox_to(session_factory, BSZ)[-1]
+    # a unit contact cannot touch another owner's item
+    assert "只有责任方" in wechat.send("完成 D-2026-0002 已上报", user=QSZ)
+    assert "只有责任方" in wechat.send("完成 D-2026-0001 已检修", user=BSZ)
+    assert "请写明完成说明" in wechat.send("完成 D-2026-0001", user=LOGISTICS)
+    assert "已记录" in wechat.send("进展 D-2026-0001 已联系厂家，下周上门", user=LOGISTICS)
+    assert "等待党委办公室确认" in wechat.send("完成 D-2026-0001 已完成检修并试机正常", user=LOGISTICS)
+    assert "待确认" in outbox_to(session_factory, OFFICE)[-1]
+    assert "已完成待确认" in wechat.send("督办", user=LOGISTICS)
+    assert "已确认办结" in wechat.send("确认 D-2026-0001", user=OFFICE)
+    assert "尚未报完成" in wechat.send("确认 D-2026-0002", user=OFFICE)
+    task_reply = wechat.send("B超机坏了两周了，请县医院派人来检修", user=BSZ)
+    number = task_reply[task_reply.index("T-2026"):][:11]
+    assert f"已关联诉求 {number}" in wechat.send(f"关联 D-2026-0002 {number}", user=BSZ)
+    assert "只有责任方" in wechat.send(f"关联 D-2026-0002 {number}", user=QSZ)
+    rows = json.loads(invoke(settings, "items", "list", "--json").stdout)
+    assert rows == [
+        {"id": "D-2026-0002", "title": "上报B超机故障及使用情况", "owner": "白沙镇卫生院", "due": "2027-01-10",
+         "status": "open", "meeting": None, "links": [number]},
+        {"id": "D-2026-0001", "title": "为白沙镇卫生院检修B超机", "owner": "后勤党支部", "due": "2027-01-15",
+         "status": "confirmed", "meeting": None, "links": []}]
+    done = json.loads(invoke(settings, "items", "list", "--status", "done", "--owner", "logistics", "--json").stdout)
+    assert [r["id"] for r in done] == ["D-2026-0001"]
+    assert "已重开" in wechat.send("重开 D-2026-0001 试机后又出现故障", user=OFFICE)
+    assert "重新打开" in outbox_to(session_factory, LOGISTICS)[-1]
+
+
+@pytest.mark.pg
+def test_reminders_before_due_and_at_overdue_once_per_level(wechat, units, session_factory, settings):
+    wechat.send("督办 白沙镇卫生院 2027-01-08 上报B超机故障及使用情况", user=OFFICE)
+    fire = lambda when: json.loads(invoke(settings, "schedule", "fire", "escalation", "--at", when).stdout)
+    assert fire("2027-01-04T10:00+08:00")["queued"] == 0          # 4 working days before: too early
+    assert fire("2027-01-06T22:00+08:00")["queued"] == 0          # quiet hours
+    assert fire("2027-01-06T10:00+08:00")["queued"] == 1          # 2 working days before
+    assert fire("2027-01-06T11:00+08:00")["queued"] == 0          # once
+    assert "将于 2027-01-08 到期" in outbox_to(session_factory, BSZ)[-1]
+    assert fire("2027-01-09T10:00+08:00")["queued"] == 0          # Saturday: a rest day
+    assert fire("2027-01-11T10:00+08:00")["queued"] == 2          # overdue: owner and office
+    assert fire("2027-01-12T10:00+08:00")["queued"] == 0
+    assert "超过完成时限" in outbox_to(session_factory, OFFICE)[-1]
