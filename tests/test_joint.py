@@ -112,3 +112,40 @@ def test_reminders_before_due_and_at_overdue_once_per_level(wechat, units, sessi
     assert fire("2027-01-11T10:00+08:00")["queued"] == 2          # overdue: owner and office
     assert fire("2027-01-12T10:00+08:00")["queued"] == 0
     assert "超过完成时限" in outbox_to(session_factory, OFFICE)[-1]
+
+
+def test_rubric_weight_that_is_not_a_number_stops_start_up(tmp_path):
+    from tests.conftest import with_credentials
+    from core.config import ConfigError, load_settings
+    bad = {"rubric": {"parts": [{"name": "meetings", "weight": "二十"}]}}
+    env = with_credentials({"TONGXIN_VAR_DIR": str(tmp_path)})
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ=env, overrides=bad)
+    assert "rubric.parts[0].weight" in str(err.value)
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ=env, overrides={"rubric": {"parts": [{"name": "luck", "weight": 5}]}})
+    assert "rubric.parts[0].name" in str(err.value)
+
+
+@pytest.mark.pg
+def test_score_counts_items_closed_on_time_and_ranks_two_consortia(wechat, units, session_factory, settings,
+                                                                  clock):
+    wechat.send("督办 后勤党支部 2026-12-18 为白沙镇卫生院检修B超机", user=OFFICE)
+    wechat.send("督办 妇儿党支部 2026-12-18 为白沙镇卫生院培训产科医生", user=OFFICE)
+    clock.now = at(2026, 12, 17, 9, 0)
+    wechat.send("完成 D-2026-0001 已完成检修", user=LOGISTICS)
+    wechat.send("确认 D-2026-0001", user=OFFICE)
+    score = lambda *a: json.loads(invoke(settings, "score", "--year", "2026", *a, "--at",
+                                         "2026-12-21T10:00+08:00", "--json").stdout)
+    rows = {r["branch"]: r for r in score("--period", "2026-Q4", "--consortium", "linxi")}
+    assert {r["consortium"] for r in rows.values()} == {"linxi"} and len(rows) == 10
+    assert rows["logistics"]["parts"]["items"] == {"value": 1.0, "target": 1.0, "points": 10.0}
+    assert rows["maternal"]["parts"]["items"] == {"value": 0.0, "target": 1.0, "points": 0.0}
+    assert rows["logistics"]["score"] - rows["maternal"]["score"] >= 10 - 0.05 * 8  # only parts beside items differ
+    assert set(rows["logistics"]["parts"]) == {"meetings", "attendance", "reports", "requests", "rating",
+                                               "four_ones", "items", "plan"}
+    both = score()
+    assert {r["consortium"] for r in both} == {"linxi", "qinghe"}
+    assert [r["score"] for r in both] == sorted((r["score"] for r in both), reverse=True)
+    bad = invoke(settings, "score", "--year", "2026", "--period", "2025-Q1", "--json")
+    assert bad.exit_code != 0 and "--period" in bad.output
