@@ -149,3 +149,43 @@ def test_score_counts_items_closed_on_time_and_ranks_two_consortia(wechat, units
     assert [r["score"] for r in both] == sorted((r["score"] for r in both), reverse=True)
     bad = invoke(settings, "score", "--year", "2026", "--period", "2025-Q1", "--json")
     assert bad.exit_code != 0 and "--period" in bad.output
+
+
+def console_login(app, session_factory, username: str, role: str, now):
+    from services.org import accounts
+    with session_factory() as s:
+        accounts.create_account(s, username, "correct-horse-9", role=role, now=now)
+        s.commit()
+    client = app.test_client()
+    client.get("/admin/login")
+    with client.session_transaction() as sess:
+        token = sess["csrf"]
+    client.post("/admin/login", data={"username": username, "password": "correct-horse-9", "csrf_token": token})
+    client.get("/admin/items")
+    with client.session_transaction() as sess:
+        return client, sess["csrf"]
+
+
+def test_console_items_and_scores_pages(app, wechat, units, session_factory, clock):
+    wechat.send("督办 后勤党支部 2026-12-18 为白沙镇卫生院检修B超机", user=OFFICE)
+    clock.now = at(2026, 12, 21, 10, 0)
+    office, token = console_login(app, session_factory, "office", "office", clock.now)
+    page = office.get("/admin/items").get_data(as_text=True)
+    assert "D-2026-0001" in page and "已超期" in page and "白沙镇卫生院" in page
+    with session_factory() as s:
+        unit_id = s.scalar(select(Unit.id).where(Unit.code == "QSZ"))
+    sent = {"owner": f"u:{unit_id}", "due": "2027-01-20", "title": "<script>x</script>上报设备清单"}
+    assert office.post("/admin/items", data=sent).status_code == 400          # no CSRF token
+    assert office.post("/admin/items", data={**sent, "csrf_token": token}).status_code == 302
+    page = office.get("/admin/items").get_data(as_text=True)
+    assert "D-2026-0002" in page and "<script>x" not in page and "&lt;script&gt;" in page
+    assert "D-2026-0002" in outbox_to(session_factory, QSZ)[-1]
+    office.post("/admin/items", data={"owner": f"u:{unit_id}", "due": "", "title": "x", "csrf_token": token})
+    assert item_count(session_factory) == 2
+    viewer, vtoken = console_login(app, session_factory, "viewer", "viewer", clock.now)
+    assert viewer.post("/admin/items/D-2026-0001/confirm", data={"csrf_token": vtoken}).status_code == 403
+    scores_page = office.get("/admin/scores?period=2026-Q4").get_data(as_text=True)
+    assert "评分细则" in scores_page and "督办事项按期办结" in scores_page and "后勤党支部" in scores_page
+    bureau, _ = console_login(app, session_factory, "bureau", "bureau", clock.now)
+    ranked = bureau.get("/admin/scores").get_data(as_text=True)
+    assert "医共体排名" in ranked and "临溪县医共体" in ranked
