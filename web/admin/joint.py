@@ -10,7 +10,7 @@ from models.org import Branch, Person, Unit
 from services.joint import contacts, listing, scores
 from services.joint import items as svc
 from services.joint.items import JointError, Owner
-from web.admin import scope
+import web.admin.scope as scope
 from web.admin.base import bp, require_write
 
 ITEM_ERRORS = {"no_owner": "请选择责任支部或单位。", "no_due": "请填写完成日期。", "past_due": "完成日期已过。",
