@@ -189,3 +189,17 @@ def test_console_items_and_scores_pages(app, wechat, units, session_factory, clo
     bureau, _ = console_login(app, session_factory, "bureau", "bureau", clock.now)
     ranked = bureau.get("/admin/scores").get_data(as_text=True)
     assert "医共体排名" in ranked and "临溪县医共体" in ranked
+
+
+def test_demo_has_a_past_joint_meeting_with_closed_and_overdue_items(demo, session_factory, settings, clock):
+    from services.joint import demo as joint_demo
+    clock.now = at(2026, 12, 16, 10, 0)
+    with session_factory() as s:
+        assert joint_demo.seed(s, settings, now=clock.now) == 8
+        assert joint_demo.seed(s, settings, now=clock.now) == 0  # idempotent
+        s.commit()
+    rows = json.loads(invoke(settings, "items", "list", "--json",
+                             "--at", "2026-12-16T10:00+08:00").stdout)
+    statuses = sorted(r["status"] for r in rows)
+    assert statuses == sorted(["confirmed", "done", "overdue", "open"] * 2)
+    assert all(r["meeting"] and r["meeting"].startswith("M-2026-") for r in rows)

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from core.config import Settings
 from models.org import Invite, Person, Unit
 from services.demo import sample_requests as demo_data
+from services.joint import demo as joint_demo
 from services.org import structure as org
 from services.org import people
 
@@ -49,6 +50,8 @@ def seed(session, settings: Settings, *, now: datetime, requests: bool = False) 
     session.flush()
     added = sum(demo_data.seed_requests(session, org.consortium_by_code(session, c.code).id, now=now,
                                         tz=settings.tz) for c in settings.consortia) if requests else 0
+    if requests:
+        joint_demo.seed(session, settings, now=now)  # a past 联席会议 with its 督办 items, unit contacts, plans
     demo_people = session.scalar(select(func.count(Person.id)).where(Person.openid.like("demo-%")))
     return {"people": demo_people, "invites": invites, "requests": added}
 
