@@ -53,8 +53,7 @@ def _decide(session: Session, settings: Settings, office: Person, meeting: Meeti
     for index, title, due_days, done_days, confirmed in DECISIONS:
         owner = svc.Owner(branch=branches[index % len(branches)])
         due = (now + timedelta(days=due_days)).astimezone(tz).date()
-        item = svc.create(session, office, owner, due, title, settings.meetings, now=start, sandbox=True,
-                          meeting=meeting)
+        item = svc.record(session, office, owner, due, title, now=start, meeting=meeting)
         if done_days is not None:
             item.status, item.done_at, item.done_note = "done", now + timedelta(days=done_days), "已完成"
             if confirmed:

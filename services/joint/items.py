@@ -115,10 +115,9 @@ def notify(session: Session, people: list[Person], text: str, item: JointItem, *
     return len(people)
 
 
-def create(session: Session, person: Person, owner: Owner, due: date, title: str, conf: MeetingsConf, *,
-           now: datetime, sandbox: bool, meeting: Meeting | None = None) -> JointItem:
-    """The item, and a notice to whoever acts for the owner."""
-    meeting = meeting or latest_joint_meeting(session, person.consortium_id, conf, now=now)
+def record(session: Session, person: Person, owner: Owner, due: date, title: str, *, now: datetime,
+           meeting: Meeting | None) -> JointItem:
+    """The item alone, without notices (create() notifies; demo data uses this)."""
     item = JointItem(number=next_number(session, now.year), consortium_id=person.consortium_id, title=title,
                      owner_branch_id=owner.branch.id if owner.branch else None,
                      owner_unit_id=owner.unit.id if owner.unit else None, due=due,
@@ -127,6 +126,14 @@ def create(session: Session, person: Person, owner: Owner, due: date, title: str
     session.add(item)
     session.flush()
     _note(session, item, person, "create", title, now=now)
+    return item
+
+
+def create(session: Session, person: Person, owner: Owner, due: date, title: str, conf: MeetingsConf, *,
+           now: datetime, sandbox: bool, meeting: Meeting | None = None) -> JointItem:
+    """The item (from the latest 联席会议 unless given), and a notice to whoever acts for the owner."""
+    meeting = meeting or latest_joint_meeting(session, person.consortium_id, conf, now=now)
+    item = record(session, person, owner, due, title, now=now, meeting=meeting)
     source = texts.ITEM_FROM_MEETING.format(meeting=meeting.number) if meeting else ""
     notify(session, owner_people(session, item), texts.ITEM_ASSIGNED.format(
         number=item.number, office=person.office_name, owner=owner.name, title=title, due=due.isoformat(),
