@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import click
@@ -13,6 +14,15 @@ from models.db import create_schema, make_engine, make_session_factory
 def emit(data: Any) -> None:
     """JSON on stdout; logs go to stderr."""
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def instant(text: str, settings: Settings) -> datetime:
+    """ISO 8601; a time without offset is read in the configured time zone."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"expected ISO 8601 such as 2026-12-25T09:00+08:00, got {text!r}") from None
+    return value.replace(tzinfo=settings.tz) if value.tzinfo is None else value
 
 
 class Env:

@@ -4,11 +4,10 @@ from __future__ import annotations
 import json
 import logging
 import signal
-from datetime import datetime
 
 import click
 
-from commands.base import emit, pass_env
+from commands.base import emit, instant, pass_env
 
 from core.clock import utcnow
 from core.config import Settings
@@ -21,15 +20,6 @@ from services.reminders import fanout as reminders
 from services.shared.workdays import warn_coverage
 
 log = logging.getLogger("tongxin.scheduler")
-
-
-def _instant(text: str, settings: Settings) -> datetime:
-    """ISO 8601; a time without offset is read in the configured time zone."""
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(f"expected ISO 8601 such as 2026-12-25T09:00+08:00, got {text!r}") from None
-    return value.replace(tzinfo=settings.tz) if value.tzinfo is None else value
 
 
 @click.command("scheduler")
@@ -66,7 +56,7 @@ def schedule_group() -> None:
 @pass_env
 def schedule_list(env, as_json, start) -> None:
     settings = env.settings
-    after = _instant(start, settings) if start else utcnow()
+    after = instant(start, settings) if start else utcnow()
     warn_coverage(after.astimezone(settings.tz).date())
     rows = schedule_rows(settings, after)
     if as_json:
@@ -83,7 +73,7 @@ def schedule_list(env, as_json, start) -> None:
 def schedule_fire(env, name, at) -> None:
     """Run one schedule (or `escalation`, `events`) by hand at AT; prints {"queued": N}."""
     settings = env.settings
-    when = _instant(at, settings)
+    when = instant(at, settings)
     with env.session() as session:
         if name == "escalation":
             queued = jobs.sweep_escalations(session, settings, now=when)
@@ -121,7 +111,7 @@ def event_add(env, title, at, notify, before) -> None:
     except Exception as exc:  # ConfigError naming --notify
         raise click.BadParameter(str(exc)) from None
     with env.session() as session:
-        event = reminders.add_event(session, title=title, at=_instant(at, settings), notify=notify,
+        event = reminders.add_event(session, title=title, at=instant(at, settings), notify=notify,
                                     before=offsets, now=utcnow())
         session.commit()
         planned = reminders.planned_reminders(event)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from core.config import Settings
 from core.workdays import WorkCalendar
 from models.schedule import ScheduleRun
+from services.joint import reminders as joint_reminders
 from services.tasks import escalation
 from services.reminders import fanout as reminders
 from services.reports import monthly as reports
@@ -143,8 +144,8 @@ def remind_events(session: Session, settings: Settings, *, now: datetime, window
 
 
 def sweep_escalations(session: Session, settings: Settings, *, now: datetime) -> int:
-    """Task deadlines (issue 5): accept reminders, escalation, overdue, rating reminders."""
-    queued = escalation.sweep(session, settings, now=now)
+    """Task deadlines (issue 5): accept reminders, escalation, overdue, rating reminders; 督办 item deadlines."""
+    queued = escalation.sweep(session, settings, now=now) + joint_reminders.sweep(session, settings, now=now)
     if queued:
         log.info("escalation sweep at %s: queued %d", now.isoformat(), queued)
     return queued

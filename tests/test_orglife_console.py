@@ -17,7 +17,7 @@ from models.party import Meeting, MeetingPhoto, PartyMember, PhotoFetch
 from services.demo import party as demo_party
 from services.meetings import media
 from services.org import accounts as admin_accounts
-from tests.test_console_security import HOSTILE, PASSWORD, csrf, logged_in
+from tests.test_console_security import HOSTILE, PASSWORD, logged_in
 from tests.test_meetings import invoke
 
 NOW = datetime(2026, 12, 15, 3, 0, tzinfo=timezone.utc)

@@ -23,6 +23,7 @@ from core.config.menu import MenuConf, parse_menu
 from core.config.org import ConsortiumConf, parse_consortia
 from core.config.readers import env_int, get, int_in, section
 from core.config.reports import ReportPolicy, parse_reports
+from core.config.rubric import JointConf, RubricConf, parse_joint, parse_rubric
 from core.config.schedules import Schedule, SchedulerConf, parse_scheduler, parse_schedules
 from core.config.tasks import EscalationPolicy, parse_tasks
 from core.config.wechat import WECHAT_CREDENTIALS, WeChatConf, wechat_from_env
@@ -70,6 +71,8 @@ class Settings:
     admin_session_hours: int = 12  # ADMIN_SESSION_HOURS: console sessions end after this long idle
     trusted_proxies: int = 0  # TRUSTED_PROXIES: reverse-proxy hops whose X-Forwarded-For is believed
     meetings: MeetingsConf = MeetingsConf()  # meetings: kinds of 三会一课 etc., frequencies, sign-in window
+    rubric: RubricConf = RubricConf()  # rubric: weights and targets of the branch score (考核)
+    joint: JointConf = JointConf()  # joint: 督办 reminders, agenda window
 
     @property
     def tz(self) -> ZoneInfo:
@@ -166,6 +169,7 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
         menu=parse_menu(data), delivery=parse_delivery(data, ZoneInfo(tz)),
         scheduler=parse_scheduler(data),
         schedules=schedules, meetings=parse_meetings(data, {s.name: s.kind for s in schedules}),
+        rubric=parse_rubric(data), joint=parse_joint(data),
         metrics_token=env.get("METRICS_TOKEN") or None,
         admin_session_hours=env_int(env, "ADMIN_SESSION_HOURS", 12, 1, 24 * 30),
         trusted_proxies=env_int(env, "TRUSTED_PROXIES", 0, 0, 5))

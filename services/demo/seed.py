@@ -9,6 +9,7 @@ from core.config import Settings
 from models.org import Invite, Person, Unit
 from services.demo import party as demo_party
 from services.demo import sample_requests as demo_data
+from services.joint import demo as joint_demo
 from services.org import structure as org
 from services.org import people
 
@@ -54,6 +55,8 @@ def seed(session, settings: Settings, *, now: datetime, requests: bool = False, 
     meetings = sum(demo_party.seed_party(session, org.consortium_by_code(session, c.code).id,
                                          "demo-pm-" if i == 0 else f"demo-pm-{c.code}-", now=now, tz=settings.tz)
                    for i, c in enumerate(settings.consortia)) if (requests if party is None else party) else 0
+    if requests:
+        joint_demo.seed(session, settings, now=now)  # a past 联席会议 with its 督办 items, unit contacts, plans
     demo_people = session.scalar(select(func.count(Person.id)).where(Person.openid.like("demo-%")))
     return {"people": demo_people, "invites": invites, "requests": added, "meetings": meetings}
 

@@ -41,6 +41,11 @@ class ParsedMeeting:
     leave: list[str] = field(default_factory=list)
 
 
+def parse_date(token: str, today: date) -> tuple[date | None, str]:
+    """A date word (2027-01-15, 1月15日, 明天 ...) at the start of `token`; MeetingError("bad_date") if impossible."""
+    return _date(token, today)
+
+
 def _date(token: str, today: date) -> tuple[date | None, str]:
     """(date, what is left of the token) or (None, token)."""
     if token in RELATIVE:

@@ -1,0 +1,73 @@
+"""Demo data for joint meetings (init-db --demo): per consortium one past 联席会议 whose decided items are
+confirmed, awaiting confirmation, overdue and open; unit contacts; 2026-style yearly plans. Idempotent."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.config import Settings
+from models.joint import JointItem, YearPlan
+from models.org import Branch, Person, Unit
+from models.party import Meeting
+from services.joint import contacts
+from services.joint import items as svc
+
+DECISIONS = (  # owner index in the consortium's branches, title, due (days from now), done (days from now), confirmed
+    (0, "为成员单位检修B超机并建立设备巡检台账", -20, -22, True),
+    (1, "为成员单位开展产科急救培训", -10, -12, False),
+    (2, "为成员单位配置远程心电诊断", -5, None, False),
+    (3, "组织专家下沉开展慢病随访带教", 20, None, False),
+)
+PLAN = {"主题党日": 12, "党课": 4, "义诊": 4}
+
+
+def seed(session: Session, settings: Settings, *, now: datetime) -> int:
+    """Returns how many items were created (0 when already seeded)."""
+    kind = next((k for k in settings.meetings.kinds if k.scope == "consortium"), None)
+    created = 0
+    for conf in settings.consortia:
+        office = session.scalar(select(Person).where(Person.openid == f"demo-office-{conf.code}"))
+        if office is None or kind is None:
+            continue
+        branches = session.scalars(select(Branch).where(Branch.consortium_id == office.consortium_id)
+                                   .order_by(Branch.id)).all()
+        _contacts_and_plans(session, office.consortium_id, branches, now=now)
+        if session.scalar(select(JointItem.id).where(JointItem.consortium_id == office.consortium_id).limit(1)):
+            continue
+        meeting = Meeting(consortium_id=office.consortium_id, kind=kind.code, title="党建联席会议（季度）",
+                          place="医共体党委会议室", starts_at=now - timedelta(days=30), created_by_id=office.id,
+                          created_at=now - timedelta(days=35), minutes="听取成员单位困难和需求，议定督办事项。",
+                          minutes_at=now - timedelta(days=30))
+        session.add(meeting)
+        session.flush()
+        created += _decide(session, settings, office, meeting, branches, now=now)
+    session.flush()
+    return created
+
+
+def _decide(session: Session, settings: Settings, office: Person, meeting: Meeting, branches: list[Branch], *,
+            now: datetime) -> int:
+    start, tz = meeting.starts_at, settings.tz
+    for index, title, due_days, done_days, confirmed in DECISIONS:
+        owner = svc.Owner(branch=branches[index % len(branches)])
+        due = (now + timedelta(days=due_days)).astimezone(tz).date()
+        item = svc.record(session, office, owner, due, title, now=start, meeting=meeting)
+        if done_days is not None:
+            item.status, item.done_at, item.done_note = "done", now + timedelta(days=done_days), "已完成"
+            if confirmed:
+                item.status, item.confirmed_at = "confirmed", now + timedelta(days=done_days + 1)
+    return len(DECISIONS)
+
+
+def _contacts_and_plans(session: Session, consortium_id: int, branches: list[Branch], *, now: datetime) -> None:
+    for unit in session.scalars(select(Unit).where(Unit.consortium_id == consortium_id)):
+        person = session.scalar(select(Person).where(Person.openid == f"demo-member-{unit.code}"))
+        if person is not None and contacts.contact_of(session, unit.id) is None:
+            contacts.set_contact(session, unit, person, now=now)
+    year = now.year
+    for branch in branches:
+        if session.scalar(select(YearPlan.id).where(YearPlan.branch_id == branch.id, YearPlan.year == year)) is None:
+            session.add(YearPlan(branch_id=branch.id, year=year, targets=dict(PLAN),
+                                 points="落实三会一课；结对帮扶成员单位；开展义诊和健康讲座。", updated_at=now))
