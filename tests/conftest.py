@@ -247,3 +247,10 @@ def demo(app, settings, clock):
         result = demo_svc.seed(session, settings, now=clock())
         session.commit()
     return result
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quiet_test_servers():
+    """Browser tests serve the app with werkzeug in threads; their access log is noise (and outlives capture)."""
+    import logging
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
