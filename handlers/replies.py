@@ -9,7 +9,7 @@ from models.task import Task, TaskEvent
 
 ACTIONS = {"created": "提交", "accepted": "接单", "transferred": "转办", "returned": "退回",
            "assigned": "分派", "resolved": "办结", "rated": "评价", "supplemented": "补充",
-           "withdrawn": "撤回", "escalated": "督办"}
+           "withdrawn": "撤回", "escalated": "督办", "rerouted": "补充后改派"}
 
 
 def local(dt: datetime | None, tz: ZoneInfo) -> str:
@@ -27,6 +27,11 @@ def request_reply(number: str, branch: str | None, office: str) -> str:
     if branch:
         return texts.REQUEST_ROUTED.format(number=number, branch=branch)
     return texts.REQUEST_TRIAGE.format(number=number, office=office)
+
+
+def talk_reply(talk: str | None) -> str:
+    """The answer to small talk: thanks/OK/emoji get an acknowledgement, a greeting a greeting."""
+    return {"thanks": texts.THANKS_ACK, "greeting": texts.GREETING}.get(talk or "", texts.SMALL_TALK)
 
 
 def task_reply(task: Task) -> str:

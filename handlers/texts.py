@@ -69,8 +69,15 @@ REQUEST_ROUTED = ("已收到您的诉求，编号 {number}。\n已转{branch}办
 REQUEST_TRIAGE = ("已收到您的诉求，编号 {number}。\n已转{office}分派，分派后会通知您。\n"
                   "发送「进度 {number}」查看进度，「补充 {number} 内容」补充说明。")
 ATTACHED = "已将{kind}附加到您的诉求 {number}。"
-ATTACH_NO_TASK = "已收到{kind}。您目前没有未办结的诉求，请用文字描述您遇到的问题，我们会尽快分派。"
+ATTACH_NO_TASK = "收到您的{kind} 😊 如需反映问题，请用一两句话写明遇到的情况，系统会分派给对口党支部。"
 SMALL_TALK = "您好！请直接用一两句话描述您遇到的问题（如：产科胎心监护仪不会用），系统会分派给对口党支部。发送「帮助」查看更多功能。"
+THANKS_ACK = "不客气，有需要随时找我们 😊"
+GREETING = "您好！有什么需要帮忙的，直接用一两句话告诉我们即可，系统会转给对口党支部。"
+REPORT_INVITE = "请直接用一两句话描述您遇到的问题（如：我们卫生院的B超坏了，能不能派人来修一下），发送后系统会分派给对口党支部。"
+BURST_APPENDED = "已补充到 {number}（{owner}），承办人会看到您的完整描述。"
+SAME_MATTER_ASK = ("您的诉求 {number} 已由{owner}接单处理。这条消息是同一件事吗？\n"
+                   "回复 1 补充到 {number}，回复 2 作为新诉求")
+SAME_MATTER_GONE = "刚才那条消息已无法补充到 {number}（状态：{status}），已作为新诉求提交：\n"
 MY_REQUESTS_EMPTY = "您还没有提交过诉求。直接发送文字描述问题即可。"
 MY_REQUESTS_HEADER = "您最近的诉求："
 SUPPLEMENT_OK = "已将补充内容转给 {number} 的承办人。"
