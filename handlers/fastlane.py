@@ -177,8 +177,9 @@ class FastLane:
     def __init__(self, settings: Settings, engine: Engine, rules, clock: Callable[[], datetime],
                  on_stored: Callable[[], None] | None = None):
         self.settings, self.engine, self.rules, self.clock = settings, engine, rules, clock
-        window = bursts.Window.of(settings.tasks).longest.total_seconds()
-        self.store = intake.fast_store(engine, DB_WAIT_SECONDS, window)
+        window = bursts.Window.of(settings.tasks)
+        self.store = intake.fast_store(engine, DB_WAIT_SECONDS,
+                                       (window.burst.total_seconds(), window.same_matter.total_seconds()))
         self.writer = GroupWriter(self.store.insert)
         self.reads = intake.fast_store(engine, DB_WAIT_SECONDS)  # identity reads: never behind a commit
         self.reader = GroupReader(self.reads.lookup_many)

@@ -39,10 +39,6 @@ class Window:
     def of(cls, policy) -> "Window":
         return cls(timedelta(minutes=policy.burst_minutes), timedelta(hours=policy.same_matter_hours))
 
-    @property
-    def longest(self) -> timedelta:
-        return max(self.burst, self.same_matter)
-
 
 def last_activity(session: Session, task: Task) -> datetime:
     """When the requester last wrote to this task (its first message or a later one joined to it)."""

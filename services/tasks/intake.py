@@ -54,16 +54,20 @@ def assign_numbers(conn: Connection, rows: list[dict]) -> dict[str, str]:
     return numbers
 
 
-def busy_requesters(conn: Connection, rows: list[dict], window_seconds: float) -> set[str]:
-    """Keys of request rows whose sender has another request row within the window (the full path decides)."""
-    table = InboundMessage.__table__
+def busy_requesters(conn: Connection, rows: list[dict], window: tuple[float, float]) -> set[str]:
+    """Keys of request rows whose sender wrote a request within the burst window, or has a task
+    accepted within the same-matter window: the full path decides those (services/tasks/bursts.py)."""
+    burst, same_matter = window
+    msgs, tasks_t, people = InboundMessage.__table__, Task.__table__, Person.__table__
     busy: set[str] = set()
-    for row in rows if window_seconds > 0 else []:
-        other = conn.scalar(select(table.c.id).where(
-            table.c.openid == row["openid"], table.c.status.in_(REQUEST_STATUSES),
-            table.c.dedupe_key != row["dedupe_key"],
-            table.c.received_at >= row["received_at"] - timedelta(seconds=window_seconds)).limit(1))
-        if other is not None:
+    for row in rows if burst > 0 else []:
+        recent = select(msgs.c.id).where(msgs.c.openid == row["openid"], msgs.c.status.in_(REQUEST_STATUSES),
+                                         msgs.c.dedupe_key != row["dedupe_key"],
+                                         msgs.c.received_at >= row["received_at"] - timedelta(seconds=burst))
+        accepted = select(tasks_t.c.id).join(people, people.c.id == tasks_t.c.requester_id).where(
+            people.c.openid == row["openid"], tasks_t.c.status == "accepted",
+            tasks_t.c.accepted_at >= row["received_at"] - timedelta(seconds=same_matter))
+        if conn.scalar(recent.limit(1)) is not None or conn.scalar(accepted.limit(1)) is not None:
             busy.add(row["dedupe_key"])
     return busy
 
@@ -99,9 +103,9 @@ def insert_batch(conn: Connection, rows: list[dict]) -> set[str]:
 class EngineStore:
     """The fast lane's storage through the SQLAlchemy engine (SQLite): Core statements, short transactions."""
 
-    def __init__(self, engine: Engine, window_seconds: float = 0):
+    def __init__(self, engine: Engine, window: tuple[float, float] = (0, 0)):
         self.engine = engine
-        self.window = window_seconds
+        self.window = window  # (burst, same matter) in seconds; 0: no hand-off
 
     def insert(self, rows: list[dict]) -> dict[str, str | None]:
         """Insert, then (holding SQLite's write lock) take back rows planned on a stale identity and
@@ -153,9 +157,12 @@ class PgStore:
                          .get(c, c) for c in COLUMNS)
     INSERT = (
         "WITH src AS (SELECT r.* FROM json_populate_recordset(NULL::inbound_messages, %(rows)s) WITH ORDINALITY AS r "
-        f"  WHERE {identity.PG_CURRENT} AND NOT (r.status = '{QUEUED}' AND %(window)s > 0 AND EXISTS (SELECT 1 FROM inbound_messages m"
-        f"    WHERE m.openid = r.openid AND m.status IN {REQUEST_STATUSES!r}"
-        "     AND m.received_at >= r.received_at - make_interval(secs => %(window)s)))), "
+        f"  WHERE {identity.PG_CURRENT} AND NOT (r.status = '{QUEUED}' AND %(burst)s > 0 AND ("
+        "    EXISTS (SELECT 1 FROM inbound_messages m"
+        f"      WHERE m.openid = r.openid AND m.status IN {REQUEST_STATUSES!r}"
+        "       AND m.received_at >= r.received_at - make_interval(secs => %(burst)s))"
+        "    OR EXISTS (SELECT 1 FROM tasks t JOIN people p ON p.id = t.requester_id WHERE p.openid = r.openid"
+        "       AND t.status = 'accepted' AND t.accepted_at >= r.received_at - make_interval(secs => %(same)s))))), "
         "fresh AS (SELECT * FROM src WHERE NOT EXISTS (SELECT 1 FROM inbound_messages m WHERE m.dedupe_key = src.dedupe_key)), "
         f"need AS (SELECT count(*) AS n FROM fresh WHERE status = '{QUEUED}'), "
         "bump AS (INSERT INTO counters (name, value) SELECT %(counter)s, n FROM need WHERE n > 0 "
@@ -168,10 +175,10 @@ class PgStore:
         f"SELECT {NUMBERED} FROM labelled ORDER BY ordinality "
         "ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key, plan->>'number'")
 
-    def __init__(self, engine: Engine, wait_seconds: float, window_seconds: float = 0):
+    def __init__(self, engine: Engine, wait_seconds: float, window: tuple[float, float] = (0, 0)):
         self._conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         self._timeout = wait_seconds
-        self.window = window_seconds
+        self.window = window  # (burst, same matter) in seconds; 0: no hand-off
         self._conn = None
         self._lock = threading.Lock()
 
@@ -186,7 +193,8 @@ class PgStore:
             group = [r for r in rows if (r["plan"] or {}).get("year", 0) == year]
             payload = json.dumps([{**row, "received_at": row["received_at"].isoformat()} for row in group],
                                  ensure_ascii=False)
-            params = {"rows": payload, "window": self.window, "counter": f"task-{year}", "prefix": f"T-{year}-"}
+            params = {"rows": payload, "burst": self.window[0], "same": self.window[1], "counter": f"task-{year}",
+                      "prefix": f"T-{year}-"}
             stored.update(dict(self._execute(self.INSERT, params)))
         return stored
 
@@ -231,12 +239,12 @@ class PgStore:
                 self._conn = None
 
 
-def fast_store(engine: Engine, wait_seconds: float, window_seconds: float = 0) -> EngineStore | PgStore:
-    """`window_seconds`: a request whose sender has another request row this recent is not stored
-    (the fast lane hands it to the full path, which joins bursts)."""
+def fast_store(engine: Engine, wait_seconds: float, window: tuple[float, float] = (0, 0)) -> EngineStore | PgStore:
+    """`window` (burst, same matter) in seconds: a request whose sender wrote a request within the first,
+    or had one accepted within the second, is not stored (the fast lane hands it to the full path)."""
     if engine.dialect.name == "postgresql":
-        return PgStore(engine, wait_seconds, window_seconds)
-    return EngineStore(engine, window_seconds)
+        return PgStore(engine, wait_seconds, window)
+    return EngineStore(engine, window)
 
 
 def stored_reply(engine: Engine, dedupe_key: str) -> str:
