@@ -39,14 +39,15 @@ def task_reply(task: Task) -> str:
     return request_reply(task.number, task.branch.name if task.branch else None, task.office_name)
 
 
-def task_detail(task: Task, events: list[TaskEvent], tz: ZoneInfo) -> str:
+def task_detail(task: Task, events: list[TaskEvent], tz: ZoneInfo, *, staff: bool = False) -> str:
+    """A task and its history; `staff` (office, secretaries) also see the routing keywords, never weights."""
     lines = [f"{task.number}【{task.status_label}】",
              f"单位：{task.unit.name if task.unit else '-'}　反映人：{task.requester.display}",
              f"承办：{task.branch.name if task.branch else task.office_name + '（待分派）'}",
              f"内容：{task.text}"]
     keywords = task.routing.get("keywords") or []
-    if keywords:
-        lines.append("分派依据：" + "、".join(f"{k['word']}({k['weight']:g})" for k in keywords[:5]))
+    if keywords and staff:
+        lines.append("分派依据：" + "、".join(k["word"] for k in keywords[:5]))
     if task.resolution_note:
         lines.append(f"处理说明：{task.resolution_note}")
     if task.rating:

@@ -94,7 +94,8 @@ ASSIGN_OK = "已将 {number} 分派给{branch}。"
 TRIAGE_EMPTY = "目前没有待分派的诉求。"
 TRIAGE_HEADER = "待分派诉求："
 TRIAGE_SUGGEST = "（对口支部：{branches}）"
-STATS_HEADER = "本月各支部办理情况（未结/超期/本月办结/平均评分）："
+STATS_HEADER = "本月各支部办理情况："
+STATS_LINE = "· {name}：未结 {open}，超期 {overdue}，本月办结 {resolved}，平均评价 {rating}"
 TASK_ERRORS = {
     "number_missing": "请在命令后写上任务编号，例如：{example} T-2026-0001。",
     "not_found": "没有找到编号为 {number} 的任务，请核对编号（发送「{list_cmd}」查看）。",
@@ -113,7 +114,7 @@ TASK_ERRORS = {
 # --- monthly reports (月报), 未报送 / 催报 / 通知 (handlers/reports.py) ----------------
 REPORT_FIELDS = (("activities", "结对活动", "次"), ("clinics", "义诊", "次"), ("clinic_people", "义诊服务", "人次"),
                  ("trainings", "培训", "场"), ("lectures", "讲座", "场"), ("problems", "帮扶解决问题", "个"))
-REPORT_EXAMPLE = "结对活动3次，义诊2次服务126人次，培训4场，讲座1次，解决问题5个，其他：……"
+REPORT_EXAMPLE = "结对活动3次，义诊2次服务126人次，培训4场，讲座1场，解决问题5个，其他：……"  # units as REPORT_FIELDS
 REPORT_GUIDE = ("请填写{branch}{period}工作月报（截止{deadline}）。\n请直接回复一条消息写明各项数字，例如：\n"
                 + REPORT_EXAMPLE + "\n没有开展的项目可以不写（记为 0），中文数字也可以。")
 REPORT_NOT_UNDERSTOOD = "没有从您的消息中识别出月报数字。请按这样的格式发送：\n" + REPORT_EXAMPLE
@@ -121,6 +122,7 @@ REPORT_ECHO = "请核对{branch}{period}工作月报：\n{lines}\n{late}回复�
 REPORT_LATE_NOTE = "（已过截止时间{deadline}，报送后将记为逾期）\n"
 REPORT_FILED = "已报送{branch}{period}工作月报{late}，谢谢！发送「月报 {code}」可随时查看。"
 REPORT_LATE_MARK = "（逾期报送）"
+REPORT_SHOW_LATE = "，逾期"  # inside REPORT_SHOW's brackets: no brackets within brackets
 REPORT_NO_DRAFT = "没有待确认的月报。发送「月报」开始填报。"
 REPORT_SHOW = "{branch}{period}工作月报（{filed_at} {who}报送{late}）：\n{lines}"
 REPORT_SHOW_TEXT = "\n原文：{text}"

@@ -109,3 +109,43 @@ def test_routing_agrees_courtesy_is_no_branch_request():
     for text in ("谢谢", "好的", "收到", "辛苦了", "谢谢老师", "好的，谢谢"):
         assert talk_kind(text) == THANKS and classify(text, rules).branch == "triage", text
     assert talk_kind("谢谢，我们的B超坏了") != THANKS
+
+
+# --- plain words ------------------------------------------------------------------------------
+
+def test_members_never_see_keyword_weights_and_staff_see_words_only(wechat, demo):
+    number = NUMBER.search(wechat.send("我们的B超机坏了开不了机，麻烦后勤来修一下", user=DOCTOR)).group(0)
+    mine = wechat.send(f"进度 {number}", user=DOCTOR)
+    assert "分派依据" not in mine and not re.search(r"\(\d", mine)
+    staff = wechat.send(f"详情 {number}", user=LOGISTICS)
+    assert "分派依据：" in staff and not re.search(r"\(\d", staff)
+    assert "分派依据" not in wechat.send("我的诉求", user=DOCTOR)
+
+
+def test_statistics_answer_with_labels(wechat, demo):
+    stats = wechat.send("统计", user="demo-office-linxi")
+    assert re.search(r"· 行政党支部：未结 \d+，超期 \d+，本月办结 \d+，平均评价 (\d\.\d|暂无)", stats), stats
+    assert not re.search(r"\d+/\d+/\d+", stats)
+
+
+def test_the_monthly_report_example_is_what_the_echo_shows_and_no_brackets_nest(wechat, demo, clock):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    clock.now = datetime(2026, 12, 7, 2, 9, tzinfo=ZoneInfo("Asia/Shanghai"))  # November's report, late
+    sec = "demo-sec-public_health"
+    guide = wechat.send("月报", user=sec)
+    assert texts.REPORT_EXAMPLE in guide
+    echo = wechat.send(texts.REPORT_EXAMPLE, user=sec)
+    for written in ("结对活动：3 次", "义诊：2 次", "义诊服务：126 人次", "培训：4 场", "讲座：1 场", "帮扶解决问题：5 个"):
+        assert written in echo, (written, echo)
+    for count, unit in re.findall(r"(\d+)(人次|次|场|个)", texts.REPORT_EXAMPLE):  # the example's units, echoed
+        assert f"：{count} {unit}" in echo, (count, unit)
+    assert "逾期" in wechat.send("确认", user=sec)
+    shown = wechat.send("月报 2026-11", user=sec)
+    head = shown.splitlines()[0]
+    assert "逾期" in head and not re.search(r"（[^）]*（", head), head
+
+
+def test_report_button_invites_the_doctor_to_type(wechat, demo):
+    invite = wechat.click("REPORT", user=DOCTOR)
+    assert invite == texts.REPORT_INVITE and "帮助" not in invite

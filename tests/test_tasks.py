@@ -57,7 +57,7 @@ def test_full_conversation(wechat, demo, session_factory):
     assert (t.status, t.rating, t.rating_comment) == ("resolved", 5, "很及时")
 
     stats = wechat.send("统计", user=OFFICE)
-    assert "五官科党支部：0/0/1/5.0" in stats
+    assert "五官科党支部：未结 0，超期 0，本月办结 1，平均评价 5.0" in stats
 
     with session_factory() as s:
         actions = [e.action for e in s.scalars(select(TaskEvent).where(TaskEvent.task_id == t.id)
