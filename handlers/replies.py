@@ -18,7 +18,8 @@ def local(dt: datetime | None, tz: ZoneInfo) -> str:
 
 def task_line(task: Task, tz: ZoneInfo) -> str:
     where = task.owner_name
-    text = task.text if len(task.text) <= 24 else task.text[:24] + "…"
+    flat = " ".join(task.text.split())  # a burst's messages on one line
+    text = flat if len(flat) <= 24 else flat[:24] + "…"
     return f"{task.number}【{task.status_label}】{where} {local(task.created_at, tz)}\n  {text}"
 
 
