@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from commands.base import consortium_id, emit, pass_env
+from commands.base import apply_change, consortium_id, emit, pass_env
 
 from core.clock import utcnow
 from services.org import accounts as admin_accounts
@@ -64,13 +64,9 @@ def admin_password(env, username: str, password_stdin: bool) -> None:
 @pass_env
 def admin_disable(env, username: str) -> None:
     """Disable an account: it cannot log in, and its open sessions stop working at once."""
-    with env.session() as session:
-        try:
-            account = admin_accounts.disable_account(session, username)
-        except admin_accounts.AccountError as exc:
-            raise click.ClickException(str(exc)) from None
-        session.commit()
-        emit({"username": account.username, "disabled": True})
+    account = apply_change(env, lambda session: admin_accounts.disable_account(session, username),
+                           admin_accounts.AccountError)
+    emit({"username": account.username, "disabled": True})
 
 
 COMMANDS = (admin_group,)

@@ -61,3 +61,23 @@ def consortium_id(session, settings: Settings, code: str | None) -> int | None:
     from services.org import structure as org
     org.sync_org(session, settings)
     return chosen_consortia(session, code)[0].id
+
+
+def apply_change(env: Env, change, *errors: type[Exception]):
+    """Run `change(session)` and commit; a domain error becomes a one-line CLI error, nothing written."""
+    with env.session() as session:
+        try:
+            result = change(session)
+        except errors as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+        return result
+
+
+def emit_rows(rows: list[dict], as_json: bool, line) -> None:
+    """`--json`: the rows as JSON; otherwise one line of text per row."""
+    if as_json:
+        emit(rows)
+        return
+    for row in rows:
+        click.echo(line(row))

@@ -21,6 +21,10 @@ def _xlsx(out: Path) -> Path:
     return out
 
 
+YEAR = click.option("--year", required=True, type=click.IntRange(2000, 2100))
+OUT = click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+
+
 @click.group("export")
 def export_group() -> None:
     """The office's files: ledger and monthly reports (.xlsx or .csv by --out), year summary, bureau workbook."""
@@ -30,7 +34,7 @@ def export_group() -> None:
 @click.option("--month", help="Local month YYYY-MM (default: all).")
 @click.option("--branch", default="", help="Branch code, or 'triage'.")
 @click.option("--consortium", default=None, help="Consortium code (default: every one, with a 医共体 column).")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@OUT
 @pass_env
 def export_ledger(env, month: str | None, branch: str, consortium: str | None, out: Path) -> None:
     """Write the ledger (台账) of a month."""
@@ -48,9 +52,9 @@ def export_ledger(env, month: str | None, branch: str, consortium: str | None, o
 
 
 @export_group.command("reports")
-@click.option("--year", required=True, type=click.IntRange(2000, 2100))
+@YEAR
 @click.option("--consortium", default=None, help="Consortium code (default: every one, a sheet each).")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@OUT
 @pass_env
 def export_reports(env, year: int, consortium: str | None, out: Path) -> None:
     """Write the branch × month matrix of monthly reports (月报) of a year, a sheet per consortium."""
@@ -75,8 +79,8 @@ def _format(out: Path) -> str:
 
 
 @export_group.command("summary")
-@click.option("--year", required=True, type=click.IntRange(2000, 2100))
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@YEAR
+@OUT
 @click.option("--consortium", default=None, help="Only this consortium (default: every one, a sheet each).")
 @pass_env
 def export_summary(env, year: int, out: Path, consortium: str | None) -> None:
@@ -92,9 +96,9 @@ def export_summary(env, year: int, out: Path, consortium: str | None) -> None:
 
 
 @export_group.command("bureau")
-@click.option("--year", required=True, type=click.IntRange(2000, 2100))
+@YEAR
 @click.option("--period", default=None, help="Month YYYY-MM whose missing 月报 are counted (default: last month).")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@OUT
 @pass_env
 def export_bureau(env, year: int, period: str | None, out: Path) -> None:
     """The bureau's workbook: 汇总 and one sheet per consortium."""

@@ -15,8 +15,8 @@ def db() -> None:
 @pass_env
 def db_upgrade(env) -> None:
     """Apply every migration (Alembic) to DATABASE_URL."""
-    from models.migrate import upgrade
-    emit({"revision": upgrade(env.settings.database_url)})
+    from models.db import upgrade_database
+    emit({"revision": upgrade_database(env.settings.database_url)})
 
 
 COMMANDS = (db,)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from commands.base import emit, pass_env
+from commands.base import apply_change, emit, pass_env
 
 from core.clock import utcnow
 from services.org import structure as org
@@ -16,8 +16,8 @@ def invite() -> None:
 
 
 @invite.command("create")
-@click.option("--role", "role", required=True, type=click.Choice(["member", "secretary", "office", "admin"]))
-@click.option("--branch", help="Branch code (secretary).")
+@click.option("--role", "role", required=True, type=click.Choice(["member", "secretary", "office", "admin", "party_member"]))
+@click.option("--branch", help="Branch code (secretary, party_member).")
 @click.option("--unit", help="Member unit code (member).")
 @click.option("--consortium", help="Consortium code (default: the first).")
 @click.option("--deputy", is_flag=True, help="Secretary invite for a deputy.")
@@ -55,13 +55,8 @@ def invite_create(env, role, branch, unit, consortium, deputy, as_json) -> None:
 @pass_env
 def invite_revoke(env, code: str) -> None:
     """Revoke an invite code: nobody can bind with it any more (takes effect at once)."""
-    with env.session() as session:
-        try:
-            inv = people.revoke_invite(session, code)
-        except people.InviteError as exc:
-            raise click.ClickException(str(exc)) from None
-        session.commit()
-        emit({"code": inv.code, "role": inv.role, "revoked": True, "uses": inv.uses})
+    inv = apply_change(env, lambda session: people.revoke_invite(session, code), people.InviteError)
+    emit({"code": inv.code, "role": inv.role, "revoked": True, "uses": inv.uses})
 
 
 @click.group("people")

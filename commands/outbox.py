@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from commands.base import emit, pass_env
+from commands.base import emit_rows, pass_env
 
 from services.messages import outbox
 
@@ -21,11 +21,7 @@ def outbox_group() -> None:
 def outbox_list(env, to, status, as_json) -> None:
     with env.session() as session:
         rows = [m.to_dict() for m in outbox.list_messages(session, to=to, status=status)]
-    if as_json:
-        emit(rows)
-    else:
-        for r in rows:
-            click.echo(f"#{r['id']} {r['status']} -> {r['to']} [{r['kind']}]\n{r['text']}\n")
+    emit_rows(rows, as_json, lambda r: f"#{r['id']} {r['status']} -> {r['to']} [{r['kind']}]\n{r['text']}\n")
 
 
 COMMANDS = (outbox_group,)

@@ -16,7 +16,7 @@ from core.config.schedules import check_audience
 from models.db import create_schema, make_engine, make_session_factory
 from scheduler import jobs
 from scheduler.runner import build_scheduler
-from scheduler.schedules import schedule_rows
+from services.reminders.schedules import schedule_rows
 from services.reminders import fanout as reminders
 from services.shared.workdays import warn_coverage
 

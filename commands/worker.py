@@ -55,6 +55,13 @@ def _create_queued_tasks(factory, sandbox: bool) -> int:
     return create_queued_tasks(factory, now=utcnow(), sandbox=sandbox)
 
 
+def _fetch_photos(factory, api) -> int:
+    """Meeting and activity photos are downloaded before their media ids expire (services.meetings.media)."""
+    from core.clock import utcnow
+    from services.meetings.media import fetch_due
+    return fetch_due(factory, api, clock=utcnow)["stored"]
+
+
 def _loop(factory, api, conf, worker_name: str, *, once: bool) -> dict[str, int]:
     """Deliver batch after batch; `once`: until nothing is due. Errors are logged and retried."""
     from core.clock import utcnow
@@ -65,6 +72,7 @@ def _loop(factory, api, conf, worker_name: str, *, once: bool) -> dict[str, int]
         while True:
             try:
                 totals["tasks"] = totals.get("tasks", 0) + _create_queued_tasks(factory, sandbox=False)
+                totals["photos"] = totals.get("photos", 0) + _fetch_photos(factory, api)
                 counts = run_once(factory, api, conf, worker=worker_name, clock=utcnow, pool=pool)
             except Exception:  # database gone, token endpoint down: rows stay leased, retried later
                 if once:

@@ -75,7 +75,7 @@ class _Client(WeChatClient):
 
 
 class WeChatApi:
-    """What Tongxin calls: send a text, send a template message, create the menu."""
+    """What Tongxin calls: send a text or a template message; menus, user tags, the template list."""
 
     def __init__(self, client: _Client):
         self.client = client
@@ -98,11 +98,53 @@ class WeChatApi:
         """Template message; the answer carries `msgid`."""
         return self._call(self.client.message.send_template, openid, template_id, data, url=url)
 
+    def download_media(self, media_id: str) -> tuple[bytes, str]:
+        """Temporary media (`media/get`): the file and its Content-Type; an expired id is errcode 40007."""
+        try:
+            res = self.client.media.download(media_id)
+        except WeChatClientException as exc:
+            status = exc.response.status_code if exc.response is not None and exc.errcode is None else None
+            raise WeChatApiError(exc.errcode, str(exc.errmsg or f"HTTP {status}"), status) from None
+        except requests.RequestException as exc:
+            raise WeChatApiError(None, f"{exc.__class__.__name__}: {exc}"[:300]) from None
+        if isinstance(res, dict):  # JSON without errcode: no file
+            raise WeChatApiError(res.get("errcode"), str(res.get("errmsg") or "no file in the answer"))
+        return res.content, res.headers.get("Content-Type", "application/octet-stream").split(";")[0].strip()
+
     def create_menu(self, menu: dict) -> dict:
         return self._call(self.client.menu.create, menu)
 
     def get_menu(self) -> dict | None:
         return self._call(self.client.menu.get) or None
+
+    def add_conditional_menu(self, menu: dict) -> dict:
+        """`menu` carries `matchrule`; the answer carries `menuid`."""
+        return self._call(self.client.menu.add_conditional, menu)
+
+    def del_conditional_menu(self, menu_id: str) -> dict:
+        return self._call(self.client.menu.del_conditional, menu_id)
+
+    def get_tags(self) -> list[dict]:
+        """The account's user tags: [{"id", "name", "count"}]."""
+        return self._call(self.client.get, "tags/get").get("tags", [])
+
+    def create_tag(self, name: str) -> dict:
+        """{"id", "name"} of the new tag."""
+        return self._call(self.client.post, "tags/create", data={"tag": {"name": name}}).get("tag", {})
+
+    def tag_users(self, tag_id: int, openids: list[str]) -> dict:
+        """At most 50 openids a call (WeChat answers 40032 beyond)."""
+        return self._call(self.client.tag.tag_user, tag_id, list(openids))
+
+    def untag_users(self, tag_id: int, openids: list[str]) -> dict:
+        return self._call(self.client.tag.untag_user, tag_id, list(openids))
+
+    def private_templates(self) -> list[dict]:
+        """The account's template messages (`template/get_all_private_template`: template_id, title, content).
+
+        wechatpy's own call prefixes a second `cgi-bin/`, so the path is given here.
+        """
+        return self._call(self.client.get, "template/get_all_private_template").get("template_list", [])
 
     @property
     def access_token(self) -> str:

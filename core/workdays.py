@@ -178,13 +178,8 @@ class WorkCalendar:
 
     # -- hours --------------------------------------------------------------
 
-    def add_working_hours(
-        self,
-        start: datetime,
-        hours: float,
-        day_start: time = DAY_START,
-        day_end: time = DAY_END,
-    ) -> datetime:
+    def add_working_hours(self, start: datetime, hours: float, day_start: time = DAY_START,
+                          day_end: time = DAY_END) -> datetime:
         """The moment ``hours`` working hours after ``start``.
 
         Only time inside ``[day_start, day_end)`` of working days counts. A
@@ -209,13 +204,8 @@ class WorkCalendar:
                     remaining -= available
             day = self.next_workday(day, inclusive=False)
 
-    def working_hours_between(
-        self,
-        a: datetime,
-        b: datetime,
-        day_start: time = DAY_START,
-        day_end: time = DAY_END,
-    ) -> float:
+    def working_hours_between(self, a: datetime, b: datetime, day_start: time = DAY_START,
+                              day_end: time = DAY_END) -> float:
         """Working hours from ``a`` to ``b``; negative if ``b`` is before ``a``."""
         _check_window(day_start, day_end)
         a, b = _to_shanghai(a), _to_shanghai(b)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from core.wechat import Inbound
 from handlers import replies, texts
+from handlers.meetings import help_section
 from handlers.router import Context, Router, command, event, msg_type
 from models.org import Branch
 from services.messages import inbound as inbound_svc
@@ -21,7 +22,7 @@ router = Router("common")
 
 
 def help_text(ctx: Context) -> str:
-    return texts.HELP_HEADER + texts.HELP[ctx.member.role]
+    return texts.HELP_HEADER + texts.HELP.get(ctx.member.role, "") + help_section(ctx)
 
 
 def task_errors(example: str = "", list_cmd: str = "我的诉求"):
@@ -43,7 +44,7 @@ def task_errors(example: str = "", list_cmd: str = "我的诉求"):
 
 def _bind_reply(ctx: Context, code: str) -> str:
     try:
-        person = people.bind(ctx.session, ctx.member, code, now=ctx.now)
+        person = people.bind(ctx.session, ctx.member, code, now=ctx.now, sandbox=ctx.sandbox)
     except people.BindError as exc:
         log.warning("bind refused (%s) for %s", exc.reason, ctx.member.openid,
                     extra={"openid": ctx.member.openid, "reason": exc.reason})
@@ -71,7 +72,7 @@ def bind_code(msg: Inbound, ctx: Context) -> str:
 def unbind_me(msg: Inbound, ctx: Context) -> str:
     if not ctx.member.bound:
         return texts.UNBIND_NOT_BOUND
-    people.unbind(ctx.session, ctx.member)
+    people.unbind(ctx.session, ctx.member, now=ctx.now, sandbox=ctx.sandbox)
     return texts.UNBIND_OK
 
 
@@ -98,7 +99,10 @@ def follow(msg: Inbound, ctx: Context) -> str:
     return texts.WELCOME
 
 
-@router.on(event("unsubscribe", "templatesendjobfinish", "view", "location"))
+SILENT_EVENTS = ("unsubscribe", "templatesendjobfinish", "view", "location")  # WeChat shows no answer to these
+
+
+@router.on(event(*SILENT_EVENTS))
 def silent_event(msg: Inbound, ctx: Context) -> str:
     """Stored by the webhook; nothing to say (WeChat shows no reply to these)."""
     if msg.event == "templatesendjobfinish":

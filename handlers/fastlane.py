@@ -174,9 +174,10 @@ class Handled:
 
 
 class FastLane:
-    def __init__(self, settings: Settings, engine: Engine, rules, clock: Callable[[], datetime],
+    def __init__(self, settings: Settings, engine: Engine, live_rules, clock: Callable[[], datetime],
                  on_stored: Callable[[], None] | None = None):
-        self.settings, self.engine, self.rules, self.clock = settings, engine, rules, clock
+        """`live_rules`: services.routing.live.LiveRules (the rules file plus the office's words)."""
+        self.settings, self.engine, self.live_rules, self.clock = settings, engine, live_rules, clock
         window = bursts.Window.of(settings.tasks)
         self.store = intake.fast_store(engine, DB_WAIT_SECONDS,
                                        (window.burst.total_seconds(), window.same_matter.total_seconds()))
@@ -238,10 +239,10 @@ class FastLane:
         if msg.msg_type != "text" or not msg.text:
             return None
         version, ident = self.identity(msg.openid)
-        plan = intake_plan.plan(msg.text, ident, self.rules)
+        now = self.clock()
+        plan = intake_plan.plan(msg.text, ident, self.live_rules.current(ident.consortium_id, now))
         if plan.rating or plan.kind == intake_plan.COMMAND:
             return None  # the routers decide (a rating needs the sender's tasks)
-        now = self.clock()
         row = {"dedupe_key": msg.dedupe_key, "openid": msg.openid, "msg_type": msg.msg_type, "msg_id": msg.msg_id,
                "event": None, "event_key": None, "content": msg.content, "create_time": msg.create_time,
                "received_at": now, "raw": msg.raw, "task_id": None, "plan": {"identity": version}}

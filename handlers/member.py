@@ -4,7 +4,7 @@ from __future__ import annotations
 from core.wechat import Inbound
 from handlers import replies, texts
 from handlers.common import mark_pending, task_errors
-from handlers.router import Context, Router, command, event, free_text, msg_type, role, unbound
+from handlers.router import Context, Router, command, free_text, msg_type, role, unbound
 from services.messages import inbound as inbound_svc
 from services.tasks import plan as intake_plan
 from services.tasks import bursts
@@ -62,11 +62,6 @@ def rate(msg: Inbound, ctx: Context) -> str:
     task = tasks.rate(ctx.session, ctx.member, ctx.args["number"], int(m.group(1)), m.group(2).strip(),
                       now=ctx.now, sandbox=ctx.sandbox)
     return texts.RATE_OK.format(number=task.number, score=task.rating)
-
-
-@router.on(role("member"), event("click"), lambda msg, ctx: msg.event_key == "REPORT")
-def invite_report(msg: Inbound, ctx: Context) -> str:
-    return texts.REPORT_INVITE
 
 
 @router.on(role("member"), msg_type("text"), lambda msg, ctx: msg.text.strip() in ("1", "2"))

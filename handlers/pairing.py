@@ -6,12 +6,12 @@ import re
 
 from core.wechat import Inbound
 from handlers import pairing_texts as t
+from handlers.reports import secretary_drafts
 from handlers.router import Context, Router, command, free_text, looks_like_command, msg_type, role
 from models.pairing import FOUR_ITEMS
 from services.pairing import activities
 from services.org import structure as org
 from services.pairing import agreements as pairing
-from services.reports import monthly as reports
 from services.tasks import lifecycle as tasks
 from services.pairing.agreements import ITEM_LABELS, KIND_LABELS
 
@@ -20,12 +20,6 @@ SECRETARY = role("secretary")
 OFFICE = role("office", "admin")
 HAS_DATE = re.compile(r"\d{4}[-/.年]\d{1,2}|\d{1,2}[-/.月]\d{1,2}|今天|今日|昨天|昨日|前天")
 MATRIX_LINES = 15
-
-
-def _newer_than_report(ctx: Context, draft) -> bool:
-    """The activity draft is what the secretary is working on (a report draft, if any, is older)."""
-    report = reports.pending_draft(ctx.session, ctx.member)
-    return report is None or (draft is not None and draft.created_at >= report.created_at)
 
 
 def _four_status(row: pairing.PairingRow) -> str:
@@ -66,7 +60,7 @@ def _activity_line(msg: Inbound, ctx: Context) -> bool:
     head, _, rest = msg.text.partition(" ")
     if activities.kind_of(head) is None or not rest.strip():
         return False
-    return bool(HAS_DATE.search(rest)) or _newer_than_report(ctx, activities.pending_draft(ctx.session, ctx.member))
+    return bool(HAS_DATE.search(rest)) or secretary_drafts(ctx).newest in (None, "activity")
 
 
 @router.on(SECRETARY, _activity_line)
@@ -77,8 +71,8 @@ def activity_line(msg: Inbound, ctx: Context) -> str:
 def _collecting(msg: Inbound, ctx: Context) -> bool:
     if looks_like_command(msg.text):
         return False
-    draft = activities.pending_draft(ctx.session, ctx.member)
-    return draft is not None and draft.stage == "collecting" and _newer_than_report(ctx, draft)
+    open_ = secretary_drafts(ctx)
+    return open_.newest == "activity" and open_.activity.stage == "collecting"
 
 
 @router.on(SECRETARY, free_text(), _collecting)
@@ -89,8 +83,7 @@ def activity_content(msg: Inbound, ctx: Context) -> str:
 @router.on(SECRETARY, command("确认"))
 def confirm_activity(msg: Inbound, ctx: Context) -> str | None:
     """确认 files whichever draft is most recent: this activity, else the 月报 (handlers.reports)."""
-    draft = activities.pending_draft(ctx.session, ctx.member)
-    if draft is None or draft.stage != "confirm" or not _newer_than_report(ctx, draft):
+    if not secretary_drafts(ctx).awaiting("activity"):
         return None
     activity = activities.confirm(ctx.session, ctx.member, now=ctx.now)
     d = activity.held_on
@@ -122,7 +115,7 @@ def activity_photo(msg: Inbound, ctx: Context) -> str | None:
                                    count=activities.photo_count(ctx.session, result.id))
 
 
-@router.on(SECRETARY, command("结对", "四个一"))
+@router.on(SECRETARY, command("结对", "四个一", click="PAIRING"))
 def my_pairings(msg: Inbound, ctx: Context) -> str:
     year = ctx.now.astimezone(ctx.settings.tz).year
     rows = pairing.pairing_rows(ctx.session, year, branch_id=ctx.member.branch_id)
@@ -140,7 +133,7 @@ def my_pairings(msg: Inbound, ctx: Context) -> str:
     return "\n".join(lines + [t.PAIRINGS_FOOTER])
 
 
-@router.on(OFFICE, command("四个一", "结对"))
+@router.on(OFFICE, command("四个一", "结对", click="PAIRING"))
 def four_ones_matrix(msg: Inbound, ctx: Context) -> str:
     year = ctx.now.astimezone(ctx.settings.tz).year
     rows = pairing.pairing_rows(ctx.session, year, consortium_id=ctx.member.consortium_id)

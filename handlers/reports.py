@@ -10,9 +10,11 @@ from handlers.router import Context, Router, command, free_text, looks_like_comm
 from models.report import MonthlyReport
 from services.pairing import activities
 from services.reminders import fanout as reminders
+from services.reports import drafts
 from services.reports import monthly as reports
 from services.shared.workdays import build_calendar
 from services.shared import periods
+from services.meetings import matrix as meeting_matrix
 
 router = Router("reports")
 SECRETARY = role("secretary")
@@ -20,7 +22,6 @@ OFFICE = role("office", "admin")
 WHEN = re.compile(r"^(?:(\d{4})\s*[-/年.]\s*)?(\d{1,2})\s*[-/月.]\s*(\d{1,2})\s*[日号]?\s*[T\s]*"
                   r"(\d{1,2})\s*[:：点时]\s*(\d{1,2})?\s*分?\s*(.*)$", re.S)
 NOTICE_BEFORE = ["3d", "1h"]
-DRAFT_TTL = timedelta(hours=24)  # an abandoned draft stops catching the secretary's free text
 
 
 def _policy(ctx: Context) -> tuple:
@@ -60,7 +61,7 @@ def _show_report(report: MonthlyReport, ctx: Context) -> str:
     return reply + (texts.REPORT_SHOW_TEXT.format(text=report.text) if report.text else "")
 
 
-@router.on(SECRETARY, command("月报"))
+@router.on(SECRETARY, command("月报", click="MONTHLY_REPORT"))
 def monthly_report(msg: Inbound, ctx: Context) -> str:
     """`月报` (guided), `月报 内容` (one message), `月报 2026-11` (show), `月报 2026-11 内容` (file that month)."""
     rest = ctx.args["rest"]
@@ -78,11 +79,14 @@ def monthly_report(msg: Inbound, ctx: Context) -> str:
         return _draft_reply(ctx, current, rest)
     prefill, lines = activities.report_prefill(ctx.session, ctx.member.branch_id, ctx.member.consortium_id,
                                                current, tz=ctx.settings.tz)
-    if prefill:  # the month's activities and resolved tasks pre-fill the draft (issue 10)
-        return pairing_texts.PREFILL_NOTE.format(lines="\n".join(lines)) + _draft_reply(ctx, current, prefill)
+    org_text, org_lines = meeting_matrix.report_prefill(ctx.session, ctx.member.branch_id, current,
+                                                        ctx.settings.meetings, tz=ctx.settings.tz)
+    if prefill:  # the month's activities and resolved tasks pre-fill the draft (issue 10), meetings too (17)
+        return pairing_texts.PREFILL_NOTE.format(lines="\n".join(lines + org_lines)) + \
+            _draft_reply(ctx, current, "，".join(p for p in (prefill, org_text) if p))
     reports.start_draft(ctx.session, ctx.member, current, now=ctx.now)
     cal, policy = _policy(ctx)
-    return texts.REPORT_GUIDE.format(branch=ctx.member.branch.name, period=periods.label(current),
+    return (org_text + "\n\n" if org_text else "") + texts.REPORT_GUIDE.format(branch=ctx.member.branch.name, period=periods.label(current),
                                      deadline=reports.deadline_label(current, cal, policy))
 
 
@@ -96,14 +100,17 @@ def confirm_report(msg: Inbound, ctx: Context) -> str:
                                      code=report.period, late=texts.REPORT_LATE_MARK if report.late else "")
 
 
+def secretary_drafts(ctx: Context) -> drafts.OpenDrafts:
+    """The secretary's open 月报 and 活动 drafts, looked up once for this message."""
+    return ctx.once("drafts", lambda: drafts.open_drafts(ctx.session, ctx.member, now=ctx.now))
+
+
 def _pending_draft(msg: Inbound, ctx: Context) -> bool | dict:
     """Free text (not a command) from a secretary with a report draft opened within a day."""
     if looks_like_command(msg.text):
         return False
-    draft = reports.pending_draft(ctx.session, ctx.member)
-    if draft is None or draft.created_at < ctx.now - DRAFT_TTL:
-        return False
-    return {"draft": draft}
+    open_ = secretary_drafts(ctx)
+    return {"draft": open_.report} if open_.report_catches_text else False
 
 
 @router.on(SECRETARY, free_text(), _pending_draft)
@@ -119,7 +126,7 @@ def _office_period(ctx: Context) -> str:
     return periods.chased_month(ctx.now.astimezone(ctx.settings.tz).date(), ctx.settings.reports.late_window_days)
 
 
-@router.on(OFFICE, command("未报送"))
+@router.on(OFFICE, command("未报送", click="MISSING_REPORTS"))
 def missing_reports(msg: Inbound, ctx: Context) -> str:
     period = periods.parse_month(ctx.args["rest"]) or _office_period(ctx)
     cal, policy = _policy(ctx)
@@ -139,12 +146,12 @@ def urge_reports(msg: Inbound, ctx: Context) -> str:
                                   reports.deadline_label(period, cal, policy), now=ctx.now,
                                   tz=ctx.settings.tz, sandbox=ctx.sandbox)
     if not result["sent"] and not result["already"]:
-        return texts.REPORT_URGE_NONE.format(period=periods.label(period))
+        return reports.URGE_NONE.format(period=periods.label(period))
     parts = []
     if result["sent"]:
-        parts.append(texts.REPORT_URGED.format(count=len(result["sent"]), names="、".join(result["sent"])))
+        parts.append(reports.URGED.format(count=len(result["sent"]), names="、".join(result["sent"])))
     if result["already"]:
-        parts.append(texts.REPORT_URGED_ALREADY.format(names="、".join(result["already"])))
+        parts.append(reports.URGED_ALREADY.format(names="、".join(result["already"])))
     return "\n".join(parts)
 
 

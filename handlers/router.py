@@ -27,10 +27,17 @@ class Context:
     inbound_id: int | None = None
     args: dict = field(default_factory=dict)
     notes: dict = field(default_factory=dict)  # facts for the boundary (metrics), e.g. routed_to
+    cache: dict = field(default_factory=dict)  # looked up once per message, shared by filters (once())
 
     @property
     def sandbox(self) -> bool:
         return self.settings.sandbox
+
+    def once(self, key: str, make: Callable[[], Any]) -> Any:
+        """`make()` the first time a filter or handler of this message asks for `key`, then the same value."""
+        if key not in self.cache:
+            self.cache[key] = make()
+        return self.cache[key]
 
 
 class Router:
@@ -102,6 +109,11 @@ def command(*words: str, number: bool = False, click: str | None = None) -> Filt
                 return {"number": None, "rest": rest}
         return False
     return match
+
+
+def click(*keys: str) -> Filter:
+    """A menu CLICK with one of `keys` (a button with no typed command, like 我要反映)."""
+    return lambda msg, ctx: msg.msg_type == "event" and msg.event == "click" and msg.event_key in keys
 
 
 def msg_type(*types: str) -> Filter:

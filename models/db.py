@@ -9,6 +9,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.base import Base
 
 
+def dialect_insert(dialect: str, table):
+    """INSERT for `table` with the dialect's ON CONFLICT support (PostgreSQL, else SQLite)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
 def make_engine(url: str, *, wait_seconds: float = 30.0, **kwargs) -> Engine:
     """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout.
 
@@ -66,3 +72,14 @@ def schema_status(session: Session) -> str:
     from models.migrate import head
     current = MigrationContext.configure(session.connection()).get_current_revision()
     return "current" if current == head() else "behind"
+
+
+def upgrade_database(url: str) -> str | None:
+    """Apply every migration to the database at `url`; the revision it is at afterwards."""
+    from models.migrate import current, upgrade_engine
+    engine = make_engine(url)
+    try:
+        upgrade_engine(engine)
+        return current(engine)
+    finally:
+        engine.dispose()

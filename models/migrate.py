@@ -46,16 +46,6 @@ def upgrade_engine(engine: Engine) -> None:
         command.upgrade(alembic_config(connection=conn), "head")
 
 
-def upgrade(url: str) -> str | None:
-    from models.db import make_engine
-    engine = make_engine(url)
-    try:
-        upgrade_engine(engine)
-        return current(engine)
-    finally:
-        engine.dispose()
-
-
 def current(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()

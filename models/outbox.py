@@ -11,6 +11,11 @@ from models.base import Base, intpk, str32, str64
 STATUSES = ("sandbox", "queued", "sending", "sent", "failed", "undeliverable")
 
 
+def due_state(*, sandbox: bool, now: datetime) -> dict:
+    """Status and due time of a row that is (again) to be delivered: kept in sandbox mode, due now otherwise."""
+    return {"status": "sandbox", "next_attempt_at": None} if sandbox else {"status": "queued", "next_attempt_at": now}
+
+
 class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_status_due", "status", "next_attempt_at"),

@@ -10,10 +10,11 @@ from .classifier import Decision, classify
 from .evaluate import evaluate
 from .normalize import init_segmenter, normalize
 from .rules import BRANCHES, TRIAGE, Rules, RulesError, load_rules
+from .overlay import with_overlay
 from .suggest import suggest_keywords
 
 DEFAULT_RULES = __path__[0] + "/rules.yaml"
 DEFAULT_USER_DICT = __path__[0] + "/userdict.txt"
 
 __all__ = ["BRANCHES", "TRIAGE", "DEFAULT_RULES", "DEFAULT_USER_DICT", "Decision", "Rules", "RulesError",
-           "classify", "evaluate", "init_segmenter", "load_rules", "normalize", "suggest_keywords"]
+           "classify", "evaluate", "init_segmenter", "load_rules", "normalize", "suggest_keywords", "with_overlay"]

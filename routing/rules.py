@@ -97,6 +97,8 @@ class Rules:
     background_length: int = 0
     background_factor: float = 1.0
     no_ask: re.Pattern | None = None
+    # every keyword as (head, entry, token-only): what routing.overlay rebuilds the automaton from
+    heads: tuple[tuple[str, Entry, bool], ...] = ()
 
 
 def _fail(key: str, problem: str):
@@ -255,7 +257,7 @@ def _letters(text: str) -> str:
     return text.encode("utf-32-be").decode("latin-1")
 
 
-def _automaton(raw: dict[str, list[Entry]]):
+def build_automaton(raw: dict[str, list[Entry]]):
     """One pass over the text finds every head at every position (C speed); see head_hits."""
     import ahocorasick
     automaton = ahocorasick.Automaton()
@@ -300,7 +302,7 @@ def _assemble(data, th, names, branch_words, heads, classes) -> Rules:
     stop = _words(data["stopwords"], "stopwords") if "stopwords" in data else ()
     return Rules(
         branches=BRANCHES, names=MappingProxyType(names),
-        automaton=_automaton(raw),
+        automaton=build_automaton(raw),
         token_entries=MappingProxyType({k: tuple(v) for k, v in tokens.items()}),
         token_gate=frozenset(w[0] for w in tokens),
         token_gate_re=re.compile("[" + "".join(re.escape(w[0]) for w in sorted(tokens)) + "]") if tokens else None,
@@ -326,6 +328,7 @@ def _assemble(data, th, names, branch_words, heads, classes) -> Rules:
         evidence_window=int(_number(ev.get("window", 1), "evidence.window", "window", 0, 10)),
         evidence_branches=frozenset(ev_branches),
         **load_focus(data, classes, _fail, _words, _cue_pattern, _number),
+        heads=tuple(heads),
     )
 
 

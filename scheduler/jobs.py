@@ -21,9 +21,9 @@ from services.tasks import escalation
 from services.reminders import fanout as reminders
 from services.reports import monthly as reports
 from services.shared.workdays import build_calendar
-from scheduler import pairing_jobs
+from scheduler import meeting_jobs, pairing_jobs
 from core.config.schedules import Schedule
-from scheduler.schedules import Occurrence, occurrence_at, occurrences
+from services.reminders.schedules import Occurrence, occurrence_at, occurrences
 
 log = logging.getLogger("tongxin.scheduler")
 SKIP_LOOKBACK = timedelta(days=31)
@@ -82,7 +82,8 @@ def remind_report_summary(session: Session, settings: Settings, schedule: Schedu
 
 JOBS: dict[str, Callable[..., int]] = {"notice": remind_notice, "report": remind_report,
                                        "report_summary": remind_report_summary,
-                                       "pairing": pairing_jobs.remind_four_ones}
+                                       "pairing": pairing_jobs.remind_four_ones,
+                                       "meetings": meeting_jobs.remind_meetings}
 
 
 def _record(session: Session, occ: Occurrence, status: str, queued: int, *, now: datetime,

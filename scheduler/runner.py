@@ -28,7 +28,7 @@ from core.workdays import WorkCalendar
 from models.schedule import LeaderLock
 from scheduler import jobs
 from core.config.schedules import Schedule, SchedulerConf
-from scheduler.schedules import occurrences
+from services.reminders.schedules import occurrences
 from services.shared.workdays import build_calendar, warn_coverage
 
 log = logging.getLogger("tongxin.scheduler")

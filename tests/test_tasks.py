@@ -124,7 +124,7 @@ def test_only_the_branch_may_act(wechat, demo, session_factory):
 def test_bad_input_answers(wechat, demo):
     assert "没有找到编号为 T-2026-9999" in wechat.send("接单 T-2026-9999", user=EYE)
     assert "任务编号" in wechat.send("接单", user=EYE)
-    assert "没有看懂" in wechat.send("接单 T-2026-0001", user=MEMBER)  # a member cannot use it
+    assert "仅支部书记和副书记可以使用" in wechat.send("接单 T-2026-0001", user=MEMBER)  # a member cannot use it
 
 
 def test_supplement_withdraw_and_state_rules(wechat, demo, session_factory):

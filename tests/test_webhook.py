@@ -38,7 +38,7 @@ def test_wrong_signature_is_403_and_stores_nothing(app, wechat):
     assert stored(app) == 0
 
 
-@pytest.mark.parametrize("offset", [-301, 301, -3600])
+@pytest.mark.parametrize("offset", [-310, 310, -3600])  # a margin: the check runs a moment later
 def test_timestamp_outside_replay_window_is_403(app, wechat, offset):
     reply = wechat.post_xml(wechat.xml("u1", "text", Content="你好", MsgId=2), timestamp=int(time.time()) + offset)
     assert reply.status == 403
@@ -171,7 +171,7 @@ def test_all_message_types_are_stored(app, wechat, session_factory):
     wechat.event("TEMPLATESENDJOBFINISH", "u-all", MsgID="200163836", Status="success")
     wechat.event("unsubscribe", "u-all")
     unknown = wechat.post_xml(wechat.xml("u-all", "miniprogrampage", Title="x", MsgId=5003))
-    assert unknown.status == 200 and unknown.body == "success"
+    assert unknown.status == 200 and "文字" in unknown.content  # a user's message of any type gets an answer
     with session_factory() as s:
         rows = s.scalars(select(InboundMessage).order_by(InboundMessage.id)).all()
     kinds = [(r.msg_type, r.event) for r in rows]

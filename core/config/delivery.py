@@ -48,6 +48,7 @@ class DeliveryConf:
     window_hours: int = 48
     poll_seconds: int = 1
     templates: Mapping[str, TemplateConf] = field(default_factory=dict)
+    unconfigured: tuple[str, ...] = ()  # kinds declared with an empty template_id
     tz: ZoneInfo = ZoneInfo("Asia/Shanghai")
 
 
@@ -89,13 +90,15 @@ def parse_delivery(data: Mapping, tz: ZoneInfo) -> DeliveryConf:
     templates_raw = raw.get("templates") or {}
     if not isinstance(templates_raw, dict):
         raise ConfigError("delivery.templates", "expected a mapping of outbox kind -> template")
-    templates = {}
+    templates, unconfigured = {}, []
     for kind, spec in templates_raw.items():
         tpl = _template(str(kind), spec)
         if tpl is not None:
             templates[str(kind)] = tpl
+        else:
+            unconfigured.append(str(kind))
     conf = DeliveryConf(**{k: int_in(raw, k, "delivery.", DEFAULTS[k], *LIMITS[k]) for k in DEFAULTS},
-                        templates=templates, tz=tz)
+                        templates=templates, unconfigured=tuple(unconfigured), tz=tz)
     if conf.backoff_max_seconds < conf.backoff_base_seconds:
         raise ConfigError("delivery.backoff_max_seconds", "must not be less than backoff_base_seconds")
     return conf

@@ -35,7 +35,8 @@ from core.config.errors import ConfigError
 from core.config.readers import choice, int_in, section
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
-KINDS = ("notice", "report", "report_summary", "pairing")  # pairing: 四个一 reminder (scheduler/pairing_jobs.py)
+KINDS = ("notice", "report", "report_summary", "pairing", "meetings")  # pairing: 四个一 reminder (scheduler/pairing_jobs.py);
+# meetings: 三会一课 reminder to branches that have not held the kinds of `meetings.kinds[].remind` (scheduler/meeting_jobs.py)
 PERIODS = ("day", "week", "month", "quarter", "previous_month")
 REST_DAY = ("keep", "previous", "next")
 FIRE_ON = ("workday", "any")
@@ -172,7 +173,7 @@ def _parse_one(raw: Any, i: int, tz: ZoneInfo, seen: set[str], consortia: tuple[
     seen.add(name)
     kind = choice(raw, "kind", where, KINDS, "notice")
     period = choice(raw, "period", where, PERIODS, "month")
-    if kind != "notice" and period not in ("month", "previous_month"):
+    if kind not in ("notice", "meetings") and period not in ("month", "previous_month"):
         raise ConfigError(f"{where}period", f"a {kind} schedule needs month or previous_month, got {period!r}")
     only_missing = raw.get("only_missing", False)
     if not isinstance(only_missing, bool):

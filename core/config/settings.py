@@ -18,7 +18,8 @@ import yaml
 from core.config.calendar import CalendarConf, parse_calendar
 from core.config.delivery import DeliveryConf, parse_delivery
 from core.config.errors import ConfigError
-from core.config.menu import parse_menu
+from core.config.meetings import MeetingsConf, parse_meetings
+from core.config.menu import MenuConf, parse_menu
 from core.config.org import ConsortiumConf, parse_consortia
 from core.config.readers import env_int, get, int_in, section
 from core.config.reports import ReportPolicy, parse_reports
@@ -42,6 +43,7 @@ class WebhookConf:
 class RoutingConf:
     rules_path: Path
     user_dict_path: Path | None
+    overlay_refresh_seconds: int = 30  # a web process looks for the office's new keywords this often
 
 
 @dataclass(frozen=True)
@@ -60,13 +62,14 @@ class Settings:
     calendar: CalendarConf
     tasks: EscalationPolicy
     reports: ReportPolicy
-    menu: dict
+    menu: MenuConf
     delivery: DeliveryConf
     scheduler: SchedulerConf
     schedules: tuple[Schedule, ...]
     metrics_token: str | None = None  # METRICS_TOKEN: /metrics needs it when set
     admin_session_hours: int = 12  # ADMIN_SESSION_HOURS: console sessions end after this long idle
     trusted_proxies: int = 0  # TRUSTED_PROXIES: reverse-proxy hops whose X-Forwarded-For is believed
+    meetings: MeetingsConf = MeetingsConf()  # meetings: kinds of 三会一课 etc., frequencies, sign-in window
 
     @property
     def tz(self) -> ZoneInfo:
@@ -120,7 +123,8 @@ def _routing(data: Mapping, config_dir: Path) -> RoutingConf:
     raw = section(data, "routing")
     rules_path = _resolve(get(raw, "rules", "routing.", str, "routing/rules.yaml"), config_dir)
     user_dict = get(raw, "user_dict", "routing.", str, "routing/userdict.txt")
-    return RoutingConf(rules_path=rules_path, user_dict_path=_resolve(user_dict, config_dir) if user_dict else None)
+    return RoutingConf(rules_path=rules_path, user_dict_path=_resolve(user_dict, config_dir) if user_dict else None,
+                       overlay_refresh_seconds=int_in(raw, "overlay_refresh_seconds", "routing.", 30, 1, 60))
 
 
 def _secret_key(env: Mapping[str, str], sandbox: bool, var_dir: Path) -> str:
@@ -150,6 +154,7 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
     var_dir = _resolve(env.get("TONGXIN_VAR_DIR") or get(data, "var_dir", "", str, "var"), config_dir)
     consortia = parse_consortia(data.get("consortia"))
     wechat = wechat_from_env(env, env_name == "production")
+    schedules = parse_schedules(data, ZoneInfo(tz), tuple(c.code for c in consortia))
     return Settings(
         env=env_name, timezone=tz,
         database_url=env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'tongxin.db'}",
@@ -160,7 +165,7 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
         calendar=parse_calendar(data), tasks=parse_tasks(data), reports=parse_reports(data),
         menu=parse_menu(data), delivery=parse_delivery(data, ZoneInfo(tz)),
         scheduler=parse_scheduler(data),
-        schedules=parse_schedules(data, ZoneInfo(tz), tuple(c.code for c in consortia)),
+        schedules=schedules, meetings=parse_meetings(data, {s.name: s.kind for s in schedules}),
         metrics_token=env.get("METRICS_TOKEN") or None,
         admin_session_hours=env_int(env, "ADMIN_SESSION_HOURS", 12, 1, 24 * 30),
         trusted_proxies=env_int(env, "TRUSTED_PROXIES", 0, 0, 5))

@@ -24,6 +24,7 @@ from models.message import InboundMessage
 from models.outbox import OutboxMessage
 from models.task import Task
 from services.org import structure as org
+from services.menu import tags as tags_svc
 from services.messages import outbox as outbox_svc
 from core.config.delivery import DeliveryConf
 
@@ -150,6 +151,35 @@ def deliver(api: WeChatApi, job: Job, conf: DeliveryConf, *, now: datetime) -> R
     return Result("sent", calls, channel="template", msgid=calls[-1]["msgid"])
 
 
+def deliver_tags(api: WeChatApi, jobs: list[Job], ids: dict[str, int]) -> list[tuple[Job, Result]]:
+    """`tag` rows: one batchtagging/batchuntagging call per batch; a batch refused for good is
+    retried one openid at a time, so one bad openid does not fail the others."""
+    done: list[tuple[Job, Result]] = []
+    for batch in tags_svc.batches(jobs, ids):
+        if batch.action == "skip":
+            done += [(job, Result("sent", [], channel="tag", reason="superseded by a newer row in the same pass"))
+                     for job in batch.jobs]
+        elif batch.tag_id is None or batch.action not in ("tag", "untag"):
+            reason = tags_svc.NOT_PUSHED.format(role=batch.role)
+            done += [(job, Result("failed", reason=reason)) for job in batch.jobs]
+        else:
+            done += _send_batch(api, batch)
+    return done
+
+
+def _send_batch(api: WeChatApi, batch) -> list[tuple[Job, Result]]:
+    send = api.tag_users if batch.action == "tag" else api.untag_users
+    api_name = f"tags/{batch.action}"
+    calls: list[dict] = []
+    _, exc = _call(calls, api_name, lambda: send(batch.tag_id, [j.to_openid for j in batch.jobs]))
+    if exc is None:
+        return [(job, Result("sent", calls, channel="tag")) for job in batch.jobs]
+    if len(batch.jobs) == 1 or is_transient(exc):
+        return [(job, _failure(calls, exc)) for job in batch.jobs]
+    return [pair for job in batch.jobs
+            for pair in _send_batch(api, tags_svc.Batch(batch.action, batch.tag_id, batch.role, (job,)))]
+
+
 def backoff(attempts: int, conf: DeliveryConf, rng: random.Random | None = None) -> timedelta:
     """Exponential delay after `attempts` tries, capped, with jitter in [50 %, 100 %]."""
     delay = min(conf.backoff_max_seconds, conf.backoff_base_seconds * 2 ** max(0, attempts - 1))
@@ -227,6 +257,13 @@ def run_once(factory: sessionmaker, api: WeChatApi, conf: DeliveryConf, *, worke
         jobs = deque(claim(session, now=clock(), worker=worker, conf=conf, limit=limit))
         session.commit()
         counts["claimed"] = len(jobs)
+        tag_jobs = [j for j in jobs if j.kind == tags_svc.KIND]
+        if tag_jobs:
+            jobs = deque(j for j in jobs if j.kind != tags_svc.KIND)
+            done = deliver_tags(api, tag_jobs, tags_svc.tag_ids(session))
+            for outcome in record(session, done, now=clock(), worker=worker, conf=conf, sandbox=sandbox, rng=rng):
+                counts[outcome] += 1
+            session.commit()
         send = lambda job: deliver(api, job, conf, now=clock())  # noqa: E731
         inflight: dict = {}
         while jobs or inflight:

@@ -6,15 +6,14 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models.outbox import OutboxMessage
+from models.outbox import OutboxMessage, due_state
 
 
 def enqueue(session: Session, to_openid: str, kind: str, text: str, *, now: datetime,
             sandbox: bool, payload: dict | None = None) -> OutboxMessage:
     """Write one outbound message; a worker delivers it after commit (sandbox: kept)."""
-    row = OutboxMessage(to_openid=to_openid, kind=kind, text=text, payload=payload or {},
-                        status="sandbox" if sandbox else "queued", created_at=now,
-                        next_attempt_at=None if sandbox else now)
+    row = OutboxMessage(to_openid=to_openid, kind=kind, text=text, payload=payload or {}, created_at=now,
+                        **due_state(sandbox=sandbox, now=now))
     session.add(row)
     return row
 

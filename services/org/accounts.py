@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
+from core.passwords import hash_password, verify_password
 
 from models.admin import ADMIN_ROLES, AdminAccount, LoginAttempt
 
@@ -29,7 +29,7 @@ MAX_DELAY = 120  # seconds
 TRUSTED_FOR = timedelta(days=30)
 MIN_PASSWORD = 10
 COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
-_DUMMY_HASH = generate_password_hash("tongxin-timing-equaliser", method="scrypt")
+_DUMMY_HASH = hash_password("tongxin-timing-equaliser")
 _COMMON: set[str] = set()
 
 
@@ -72,7 +72,7 @@ def create_account(session: Session, username: str, password: str, *, role: str 
     if session.scalar(select(AdminAccount.id).where(AdminAccount.username == username)) is not None:
         raise AccountError(f"account {username!r} exists already")
     account = AdminAccount(username=username, role=role, created_at=now, consortium_id=consortium_id,
-                           password_hash=generate_password_hash(password, method="scrypt"))
+                           password_hash=hash_password(password))
     session.add(account)
     session.flush()
     return account
@@ -90,7 +90,7 @@ def set_password(session: Session, username: str, password: str) -> AdminAccount
     if problem := password_problem(password):
         raise AccountError(problem)
     account = find_account(session, username)
-    account.password_hash = generate_password_hash(password, method="scrypt")
+    account.password_hash = hash_password(password)
     end_sessions(session, account)
     return account
 
@@ -125,7 +125,7 @@ def finish_attempt(session: Session, attempt: LoginAttempt, password: str, *, no
         session.flush()
         raise refusal
     account = session.scalar(select(AdminAccount).where(AdminAccount.username == attempt.username))
-    ok = check_password_hash(account.password_hash if account else _DUMMY_HASH, password)
+    ok = verify_password(account.password_hash if account else _DUMMY_HASH, password)
     if not (ok and account is not None and not account.disabled):
         raise LoginError("invalid")
     attempt.ok = True

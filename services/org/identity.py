@@ -11,10 +11,9 @@ identity is planned again, in every process, the moment the change commits.
 from __future__ import annotations
 
 from sqlalchemy import Connection, Engine, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from models.db import dialect_insert
 from models.org import Person
 from models.task import Counter
 from services.tasks.plan import STRANGER, Identity
@@ -33,8 +32,7 @@ PG_CURRENT = f"(r.plan->>'identity' IS NULL OR (r.plan->>'identity')::bigint = (
 def counter_upsert(dialect: str, name: str, count: int):
     """INSERT the counter or add `count` to it, one statement (RETURNING the value on request)."""
     table = Counter.__table__
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(table).values(name=name, value=count)
+    stmt = dialect_insert(dialect, table).values(name=name, value=count)
     return stmt.on_conflict_do_update(index_elements=["name"], set_={"value": table.c.value + count})
 
 

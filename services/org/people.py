@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.org import BindFailure, Branch, Consortium, Invite, Person, Unit
+from services.menu import tags
 from services.org.identity import bump_version
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -64,12 +65,15 @@ def get_or_create_person(session: Session, openid: str, *, now: datetime) -> Per
 
 def create_invite(session: Session, *, role: str, consortium: Consortium, now: datetime, ttl_days: int,
                   branch: Branch | None = None, unit: Unit | None = None, deputy: bool = False) -> Invite:
-    """An invite code; secretary needs a branch, member a unit. Member codes are multi-use."""
+    """An invite code; secretary and party_member need a branch, member a unit.
+    Member and party_member (a branch's roster code, matched by name) codes are multi-use."""
     if role == "secretary" and branch is None:
         raise InviteError("--branch is required for --role secretary")
     if role == "member" and unit is None:
         raise InviteError("--unit is required for --role member")
-    if role not in ("member", "secretary", "office", "admin"):
+    if role == "party_member" and branch is None:
+        raise InviteError("--branch is required for --role party_member")
+    if role not in ("member", "secretary", "office", "admin", "party_member"):
         raise InviteError(f"unknown role {role!r}")
     for _ in range(10):
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
@@ -77,7 +81,7 @@ def create_invite(session: Session, *, role: str, consortium: Consortium, now: d
             break
     invite = Invite(code=code, role=role, consortium_id=consortium.id,
                     branch_id=branch.id if branch else None, unit_id=unit.id if unit else None,
-                    is_deputy=deputy and role == "secretary", multi_use=role == "member",
+                    is_deputy=deputy and role == "secretary", multi_use=role in ("member", "party_member"),
                     created_at=now, expires_at=now + timedelta(days=ttl_days))
     session.add(invite)
     session.flush()
@@ -109,9 +113,10 @@ def revoke_invite(session: Session, code: str) -> Invite:
     return invite
 
 
-def bind(session: Session, person: Person, code: str, *, now: datetime) -> Person:
-    """Give `person` the invite's role; a wrong code is recorded, and after BIND_GUESSES of them
-    within BIND_WINDOW every try is refused ("throttled") without looking at the code."""
+def bind(session: Session, person: Person, code: str, *, now: datetime, sandbox: bool = False) -> Person:
+    """Give `person` the invite's role (and queue the user tag of its menu); a wrong code is recorded,
+    and after BIND_GUESSES of them within BIND_WINDOW every try is refused ("throttled") without
+    looking at the code."""
     code = code.strip().upper()
     session.execute(select(Person.id).where(Person.id == person.id).with_for_update())  # one try at a time
     recent = session.execute(select(func.count(BindFailure.id), func.min(BindFailure.created_at))
@@ -120,12 +125,15 @@ def bind(session: Session, person: Person, code: str, *, now: datetime) -> Perso
     if recent[0] >= BIND_GUESSES:
         wait = recent[1] + BIND_WINDOW - now
         raise BindError("throttled", minutes=max(1, -(-int(wait.total_seconds()) // 60)))
+    old_role = person.role
     try:
-        return _bind(session, person, code, now=now)
+        bound = _bind(session, person, code, now=now)
     except BindError as exc:
         session.add(BindFailure(openid=person.openid, code=code[:64], reason=exc.reason, created_at=now))
         session.flush()
         raise
+    tags.enqueue_retag(session, bound.openid, old_role, bound.role, now=now, sandbox=sandbox)
+    return bound
 
 
 def _bind(session: Session, person: Person, code: str, *, now: datetime) -> Person:
@@ -158,7 +166,9 @@ def _bind(session: Session, person: Person, code: str, *, now: datetime) -> Pers
     return person
 
 
-def unbind(session: Session, person: Person) -> None:
+def unbind(session: Session, person: Person, *, now: datetime, sandbox: bool = False) -> None:
+    """Back to a stranger: the role's user tag is taken off (the default menu shows again)."""
+    tags.enqueue_retag(session, person.openid, person.role, None, now=now, sandbox=sandbox)
     person.role = None
     person.branch_id = person.unit_id = None
     person.is_deputy = False

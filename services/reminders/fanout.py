@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from typing import Iterable
 
 from sqlalchemy import exists, insert, or_, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.config.schedules import AUDIENCE_PREFIXES, AUDIENCES, check_audience  # noqa: F401 (re-exported)
 from models.org import Branch, Consortium, Pairing, Person, Unit
-from models.outbox import OutboxMessage
+from models.db import dialect_insert
+from models.outbox import OutboxMessage, due_state
 from models.schedule import Event, ReminderClaim
 
 KIND = "reminder"
@@ -79,17 +79,12 @@ def recipients(session: Session, audience: str, consortium_id: int | None = None
     return [Recipient(o, c, b, bn or "", un or "") for o, c, b, bn, un in session.execute(query)]
 
 
-def _insert(session: Session, table):
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
-
-
 def claim(session: Session, schedule: str, period: str, recipients_: Iterable[str], *,
           now: datetime) -> set[str]:
     """Insert the claims; return the recipients claimed now (those claimed before are left out)."""
     rows = [{"schedule": schedule, "period": period, "recipient": r, "created_at": now}
             for r in dict.fromkeys(recipients_)]
-    stmt = (_insert(session, ReminderClaim.__table__)
+    stmt = (dialect_insert(session.get_bind().dialect.name, ReminderClaim.__table__)
             .on_conflict_do_nothing(index_elements=["schedule", "period", "recipient"])
             .returning(ReminderClaim.__table__.c.recipient))
     claimed: set[str] = set()
@@ -121,10 +116,11 @@ JOIN claimed ON claimed.recipient = m.openid
 
 def _fan_out_pg(session: Session, schedule: str, period: str, texts: dict[str, str], *, now: datetime,
                 sandbox: bool, payload: dict) -> int:
+    due = due_state(sandbox=sandbox, now=now)
     result = session.execute(PG_FAN_OUT, {
         "schedule": schedule, "period": period, "now": now, "openids": list(texts), "texts": list(texts.values()),
         "kind": KIND, "payload": json.dumps(payload, ensure_ascii=False),
-        "status": "sandbox" if sandbox else "queued", "next": None if sandbox else now})
+        "status": due["status"], "next": due["next_attempt_at"]})
     return result.rowcount
 
 
@@ -140,8 +136,7 @@ def fan_out(session: Session, schedule: str, period: str, messages: Iterable[tup
     claimed = claim(session, schedule, period, texts, now=now)
     payload = {"schedule": schedule, "period": period, **(payload or {})}
     rows = [{"to_openid": openid, "kind": KIND, "text": texts[openid], "payload": payload,
-             "status": "sandbox" if sandbox else "queued", "created_at": now,
-             "next_attempt_at": None if sandbox else now, "attempts": 0}
+             "created_at": now, "attempts": 0, **due_state(sandbox=sandbox, now=now)}
             for openid in texts if openid in claimed]
     table = OutboxMessage.__table__
     stmt = insert(table).returning(table.c.id)  # RETURNING: batched multi-row VALUES ("insertmanyvalues")

@@ -34,6 +34,9 @@ KEYWORDS = (("义诊人次", "clinic_people"), ("服务人次", "clinic_people")
             ("义诊", "clinics"), ("结对", "activities"), ("活动", "activities"), ("培训", "trainings"),
             ("讲座", "lectures"), ("宣讲", "lectures"), ("授课", "lectures"), ("问题", "problems"),
             ("难题", "problems"), ("困难", "problems"))
+URGED = "已向 {count} 个支部发送催报：{names}。"  # the office's answer, in WeChat and in the console
+URGED_ALREADY = "今天已催报过、未重复发送：{names}。"
+URGE_NONE = "{period}工作月报已全部报送，无需催报。"
 URGE_TEXT = "【催报】{branch}尚未报送{period}工作月报（截止{deadline}），请发送「月报」按提示填报。"
 
 

@@ -12,11 +12,10 @@ import threading
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.db import dialect_insert
 from models.message import InboundMessage
 from models.org import Person
 from models.task import Counter, Task
@@ -95,8 +94,7 @@ def submit_pending(session: Session, person: Person, rules, *, now: datetime,
 def insert_batch(conn: Connection, rows: list[dict]) -> set[str]:
     """INSERT ... ON CONFLICT (dedupe_key) DO NOTHING for a group; returns the keys actually inserted."""
     table = InboundMessage.__table__
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.dedupe_key)
+    stmt = dialect_insert(conn.dialect.name, table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.dedupe_key)
     return set(conn.execute(stmt, rows).scalars().all())
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from models.org import Branch, Consortium, Person, Unit
-from models.outbox import OutboxMessage
+from models.outbox import OutboxMessage, due_state
 from models.task import STATUS_LABELS, Task
 from services.shared import periods
 
@@ -195,8 +195,8 @@ def retry_message(session: Session, message_id: int, *, now: datetime, sandbox: 
     row = session.get(OutboxMessage, message_id)
     if row is None or row.status not in ("failed", "undeliverable"):
         return None
-    row.status = "sandbox" if sandbox else "queued"
-    row.next_attempt_at = None if sandbox else now
+    for name, value in due_state(sandbox=sandbox, now=now).items():
+        setattr(row, name, value)
     row.attempts = 0
     session.flush()
     return row

@@ -360,8 +360,3 @@ def list_tasks(session: Session, *, status: str | None = None, branch: str | Non
     elif branch:
         query = query.join(Branch, Task.branch_id == Branch.id).where(Branch.code == branch)
     return list(session.scalars(query).all())
-
-
-def corrections(session: Session) -> list[tuple[str, str]]:
-    return [(c.text, c.to_branch) for c in session.scalars(select(RoutingCorrection)
-                                                           .order_by(RoutingCorrection.id)).all()]

@@ -2,7 +2,11 @@
 
 Enough of ``https://api.weixin.qq.com/cgi-bin/`` for wechatpy's ``WeChatClient``:
 ``GET token``, ``POST stable_token``, ``POST message/custom/send``,
-``POST message/template/send``, ``POST menu/create``, ``GET menu/get``.
+``POST message/template/send``, ``POST menu/create``, ``GET menu/get``,
+``POST menu/addconditional`` / ``menu/delconditional``, ``GET tags/get``,
+``POST tags/create``, ``POST tags/members/batchtagging`` / ``batchuntagging``
+(state in ``.tags``, ``.tag_members``, ``.conditional``) and
+``GET template/get_all_private_template`` (answers ``.templates``, settable).
 Every call is recorded; faults can be injected per path or per openid.
 
 In tests::
@@ -53,8 +57,11 @@ ERRMSGS: dict[int, str] = {
     45009: "reach max api daily quota limit",
     45015: "response out of time limit or subscription is canceled",
     45047: "out of response count limit",
+    40032: "invalid openid list size",
+    45157: "invalid tag name",
     46003: "menu no exist",
     47001: "data format error",
+    65320: "invalid matchrule",
 }
 TOKEN_PATHS = frozenset({"token", "stable_token"})
 SEND_PATHS = frozenset({"message/custom/send", "message/template/send"})
@@ -162,6 +169,13 @@ class FakeWeChatAPI:
             self._faults: dict[str, list[_Fault]] = {}
             self._rules: dict[str, tuple[int, str | None]] = {}
             self.menu: dict[str, Any] | None = None
+            self.media: dict[str, tuple[bytes, str]] = {}
+            self.conditional: list[dict[str, Any]] = []  # each with matchrule and menuid
+            self.tags: dict[int, str] = {}
+            self.tag_members: dict[int, set[str]] = {}
+            self.templates: list[dict[str, Any]] = []  # template_id, title, content ({{thing1.DATA}} ...)
+            self._tag_ids = itertools.count(100)
+            self._menu_ids = itertools.count(400000001)
             self._msgids = itertools.count(1000001)
 
     @property
@@ -353,8 +367,77 @@ class FakeWeChatAPI:
         self.menu = body
         return {"errcode": 0, "errmsg": "ok"}
 
+    def add_media(self, media_id: str, data: bytes, content_type: str = "image/jpeg") -> None:
+        """A temporary media file `media/get` returns; unknown (expired) ids answer 40007."""
+        with self._lock:
+            self.media[media_id] = (data, content_type)
+
+    def _media_get(self, query: dict[str, str], _body: Any) -> Any:
+        found = self.media.get(query.get("media_id", ""))
+        return Binary(*found) if found else wechat_error(40007, "invalid media_id")
+
     def _menu_get(self, _query: dict[str, str], _body: Any) -> dict[str, Any]:
-        return {"menu": self.menu} if self.menu is not None else wechat_error(46003)
+        if self.menu is None:
+            return wechat_error(46003)
+        return {"menu": self.menu, **({"conditionalmenu": self.conditional} if self.conditional else {})}
+
+    def _add_conditional(self, _query: dict[str, str], body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict) or not isinstance(body.get("button"), list):
+            return wechat_error(47001)
+        rule = body.get("matchrule")
+        if self.menu is None:
+            return wechat_error(46003)  # a default menu must exist first
+        if not isinstance(rule, dict) or set(rule) != {"tag_id"} or int(rule["tag_id"]) not in self.tags:
+            return wechat_error(65320)  # only tag_id rules, and only existing tags
+        menuid = str(next(self._menu_ids))
+        self.conditional.append({**body, "menuid": menuid})
+        return {"menuid": menuid}
+
+    def _del_conditional(self, _query: dict[str, str], body: Any) -> dict[str, Any]:
+        menuid = str((body or {}).get("menuid"))
+        before = len(self.conditional)
+        self.conditional = [m for m in self.conditional if m["menuid"] != menuid]
+        return {"errcode": 0, "errmsg": "ok"} if len(self.conditional) < before else wechat_error(46003)
+
+    def _tags_get(self, _query: dict[str, str], _body: Any) -> dict[str, Any]:
+        return {"tags": [{"id": i, "name": n, "count": len(self.tag_members.get(i, ()))}
+                         for i, n in sorted(self.tags.items())]}
+
+    def _tags_create(self, _query: dict[str, str], body: Any) -> dict[str, Any]:
+        name = ((body or {}).get("tag") or {}).get("name")
+        if not isinstance(name, str) or not name or len(name.encode("utf-8")) > 30 or name in self.tags.values():
+            return wechat_error(45157)
+        tag_id = next(self._tag_ids)
+        self.tags[tag_id] = name
+        return {"tag": {"id": tag_id, "name": name}}
+
+    def _batch(self, body: Any, tagging: bool) -> dict[str, Any]:
+        body = body if isinstance(body, dict) else {}
+        openids, tag_id = body.get("openid_list"), body.get("tagid")
+        if not isinstance(openids, list) or not openids or len(openids) > 50:
+            return wechat_error(40032)
+        if tag_id not in self.tags:
+            return wechat_error(45159, "invalid tag id")
+        bad = next((o for o in openids if o in self._rules), None)
+        if bad is not None:
+            return wechat_error(*self._rules[bad])
+        members = self.tag_members.setdefault(tag_id, set())
+        (members.update if tagging else members.difference_update)(openids)
+        return {"errcode": 0, "errmsg": "ok"}
+
+    def _batchtagging(self, _query: dict[str, str], body: Any) -> dict[str, Any]:
+        return self._batch(body, True)
+
+    def _batchuntagging(self, _query: dict[str, str], body: Any) -> dict[str, Any]:
+        return self._batch(body, False)
+
+    def _templates(self, _query: dict[str, str], _body: Any) -> dict[str, Any]:
+        return {"template_list": list(self.templates)}
+
+    def tags_of(self, openid: str) -> set[str]:
+        """Names of the tags `openid` carries."""
+        with self._lock:
+            return {self.tags[i] for i, members in self.tag_members.items() if openid in members}
 
 
 _ROUTES: dict[str, tuple[str, Callable[..., dict[str, Any]]]] = {
@@ -364,7 +447,22 @@ _ROUTES: dict[str, tuple[str, Callable[..., dict[str, Any]]]] = {
     "message/template/send": ("POST", FakeWeChatAPI._template_send),
     "menu/create": ("POST", FakeWeChatAPI._menu_create),
     "menu/get": ("GET", FakeWeChatAPI._menu_get),
+    "media/get": ("GET", FakeWeChatAPI._media_get),
+    "menu/addconditional": ("POST", FakeWeChatAPI._add_conditional),
+    "menu/delconditional": ("POST", FakeWeChatAPI._del_conditional),
+    "tags/get": ("GET", FakeWeChatAPI._tags_get),
+    "tags/create": ("POST", FakeWeChatAPI._tags_create),
+    "tags/members/batchtagging": ("POST", FakeWeChatAPI._batchtagging),
+    "tags/members/batchuntagging": ("POST", FakeWeChatAPI._batchuntagging),
+    "template/get_all_private_template": ("GET", FakeWeChatAPI._templates),
 }
+
+
+class Binary:
+    """A file answer (media/get): the body is the bytes, with their Content-Type."""
+
+    def __init__(self, data: bytes, content_type: str) -> None:
+        self.data, self.content_type = data, content_type
 
 
 class _Server(ThreadingHTTPServer):
@@ -392,11 +490,15 @@ def _make_handler(api: FakeWeChatAPI) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 return
             status, payload = answer
-            data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+            ctype = "application/json; charset=utf-8"
+            if isinstance(payload, Binary):
+                data, ctype, payload = payload.data, payload.content_type, {"binary": len(payload.data)}
+            else:
+                data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
             # record before answering so a client never sees a reply not yet in .calls
             api._record(self.command, path, query, body, received, status, payload)
             self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

@@ -105,7 +105,7 @@ def person_unbind(person_id: int):
     if person is None or person.consortium_id != g.consortium.id:
         abort(404)
     name = person.display
-    people.unbind(g.db, person)
+    people.unbind(g.db, person, now=g.now, sandbox=g.settings.sandbox)
     g.db.commit()
     flash(f"已解除 {name} 的绑定。", "ok")
     return redirect(url_for("admin.people_page"))

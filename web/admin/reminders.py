@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.config import ConfigError, Settings
 from models.org import Branch
-from scheduler.schedules import schedule_rows
+from services.reminders.schedules import schedule_rows
 from services.reminders import log as reminder_log
 from services.reminders import fanout as reminders
 from web.admin.base import bp, require_write

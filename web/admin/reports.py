@@ -7,7 +7,6 @@ from datetime import datetime
 from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
 
 from core.config import Settings
-from handlers import texts
 from services.reports import exports
 from services.reminders import log as reminder_log
 from services.reports import monthly as reports
@@ -29,12 +28,12 @@ def office_period(settings: Settings, now: datetime) -> str:
 def urge_message(result: dict[str, list[str]], period: str) -> tuple[str, str]:
     """The flash text (the WeChat reply's wording) and its category."""
     if not result["sent"] and not result["already"]:
-        return texts.REPORT_URGE_NONE.format(period=periods.label(period)), "ok"
+        return reports.URGE_NONE.format(period=periods.label(period)), "ok"
     parts = []
     if result["sent"]:
-        parts.append(texts.REPORT_URGED.format(count=len(result["sent"]), names="、".join(result["sent"])))
+        parts.append(reports.URGED.format(count=len(result["sent"]), names="、".join(result["sent"])))
     if result["already"]:
-        parts.append(texts.REPORT_URGED_ALREADY.format(names="、".join(result["already"])))
+        parts.append(reports.URGED_ALREADY.format(names="、".join(result["already"])))
     return " ".join(parts), "ok" if result["sent"] else "error"
 
 
