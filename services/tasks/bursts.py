@@ -54,6 +54,8 @@ def decide(session: Session, person: Person, window: Window, *, now: datetime) -
     if task is None or not task.is_open:
         return NEW, None
     since = now - last_activity(session, task)
+    if since < timedelta(0):
+        return NEW, None  # a replayed message older than the latest request: it was no part of it
     if task.status in ("triage", "routed") and since <= window.burst:
         return APPEND, task
     if task.status == "accepted" and min(since, now - task.accepted_at) <= window.same_matter:
