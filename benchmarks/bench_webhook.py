@@ -172,6 +172,7 @@ def first_messages_config(tmp: Path) -> Path:
     data = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     data["routing"] = {"rules": str(ROOT / "routing/rules.yaml"), "user_dict": str(ROOT / "routing/userdict.txt")}
     data["tasks"]["burst_minutes"] = 1e-7
+    data["tasks"]["same_matter_hours"] = 1e-9  # nor a "same matter?" question after the demo acceptances
     path = tmp / "config.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
