@@ -154,14 +154,17 @@ class PgStore:
                           "reply": f"CASE WHEN num IS NULL THEN reply ELSE replace(reply, '{NUMBER_MARK}', num) END"}
                          .get(c, c) for c in COLUMNS)
     INSERT = (
+        # scalar subqueries (index look-ups per row, never a scan) let the connection keep one generic
+        # plan (plan_cache_mode): re-planning this statement per call cost more than running it
         "WITH src AS (SELECT r.* FROM json_populate_recordset(NULL::inbound_messages, %(rows)s) WITH ORDINALITY AS r "
-        f"  WHERE {identity.PG_CURRENT} AND NOT (r.status = '{QUEUED}' AND %(burst)s > 0 AND ("
-        "    EXISTS (SELECT 1 FROM inbound_messages m"
+        f"  WHERE {identity.PG_CURRENT} AND (CASE WHEN r.status = '{QUEUED}' AND %(burst)s > 0 THEN COALESCE("
+        "    (SELECT m.id FROM inbound_messages m"
         f"      WHERE m.openid = r.openid AND m.status IN {REQUEST_STATUSES!r}"
-        "       AND m.received_at >= r.received_at - make_interval(secs => %(burst)s))"
-        "    OR EXISTS (SELECT 1 FROM tasks t JOIN people p ON p.id = t.requester_id WHERE p.openid = r.openid"
-        "       AND t.status = 'accepted' AND t.accepted_at >= r.received_at - make_interval(secs => %(same)s))))), "
-        "fresh AS (SELECT * FROM src WHERE NOT EXISTS (SELECT 1 FROM inbound_messages m WHERE m.dedupe_key = src.dedupe_key)), "
+        "       AND m.received_at >= r.received_at - make_interval(secs => %(burst)s) LIMIT 1),"
+        "    (SELECT t.id FROM tasks t JOIN people p ON p.id = t.requester_id WHERE p.openid = r.openid"
+        "       AND t.status = 'accepted' AND t.accepted_at >= r.received_at - make_interval(secs => %(same)s) LIMIT 1))"
+        "    END) IS NULL), "
+        "fresh AS (SELECT * FROM src WHERE (SELECT m.id FROM inbound_messages m WHERE m.dedupe_key = src.dedupe_key) IS NULL), "
         f"need AS (SELECT count(*) AS n FROM fresh WHERE status = '{QUEUED}'), "
         "bump AS (INSERT INTO counters (name, value) SELECT %(counter)s, n FROM need WHERE n > 0 "
         "  ON CONFLICT (name) DO UPDATE SET value = counters.value + EXCLUDED.value RETURNING value), "
@@ -214,7 +217,8 @@ class PgStore:
                     if fresh:
                         self._conn = psycopg.connect(self._conninfo, autocommit=True,
                                                      connect_timeout=max(1, int(self._timeout)),
-                                                     options=f"-c statement_timeout={int(self._timeout * 1000)}")
+                                                     options=f"-c statement_timeout={int(self._timeout * 1000)} "
+                                                             "-c plan_cache_mode=force_generic_plan")
                     return self._conn.execute(sql, params, prepare=True).fetchall()
                 except psycopg.OperationalError as exc:
                     self._close()
