@@ -113,6 +113,12 @@ def silent_event(msg: Inbound, ctx: Context) -> str:
     return ""
 
 
+@router.on(msg_type("emoji"))
+def sticker(msg: Inbound, ctx: Context) -> str:
+    """A sticker (emoji message) is courtesy: acknowledge it kindly."""
+    return texts.THANKS_ACK
+
+
 @router.on(msg_type("image", "location", "link", "video", "shortvideo", "file"))
 def attachment_unbound(msg: Inbound, ctx: Context) -> str | None:
     if ctx.member.role == "member":

@@ -5,9 +5,11 @@ full path (handlers/member.py) follows; the fast lane only keeps what makes it
 fast. A planned message is stored with whatever other messages arrive at the
 same moment in ONE multi-row INSERT and ONE commit (group commit): each waits
 for its group's commit before it is answered, so nothing is acknowledged that
-is not durable. A request gets its number from a block reserved in advance; its
-task, audit event and the branch's notification are created right after by
-`create_queued_tasks`. Identities are cached per process and dropped as soon as the
+is not durable. A request gets its number inside that insert (numbers follow
+commit order across processes); its task, audit event and the branch's
+notification are created right after by `create_queued_tasks`. A request whose
+sender has another request under way is not stored there: it takes the full
+path, which joins bursts into one request (services/tasks/bursts.py). Identities are cached per process and dropped as soon as the
 identity version in the database moves (bind, unbind, role change anywhere).
 Commands, ratings and everything else take the full path (handle_message).
 """
@@ -28,14 +30,13 @@ from core.config import Settings
 from core.wechat import Inbound
 from handlers import replies, texts
 from models.org import DEFAULT_OFFICE
-from services.tasks import intake
+from services.tasks import bursts, intake
 from services.tasks import plan as intake_plan
 from services.tasks.plan import Identity, Plan
 
 log = logging.getLogger("tongxin.fastlane")
 DB_WAIT_SECONDS = 3.5  # a statement's longest wait: WeChat gives up after 5 s, then retries
 IDENTITY_CACHE_MAX = 50_000  # identities kept per process (a flood of strangers must not grow it forever)
-NUMBER_BLOCK = 20
 SETTLE_CAP = 0.002  # seconds a group leader waits at most for the event loop to go idle
 
 
@@ -65,7 +66,8 @@ class GroupWriter:
     more arrived meanwhile. Alone, a request writes its own row with no thread hand-off;
     under load, rows that arrive during a commit share the next one.
 
-    `insert(rows)` stores a group and returns the dedupe keys it inserted. If a group
+    `insert(rows)` stores a group and returns {dedupe key inserted: task number or None}
+    (each row gets its number as row["number"]). If a group
     fails for any reason but an unreachable database, its rows are retried one by one,
     so that one bad row fails only its own request.
     """
@@ -115,7 +117,9 @@ class GroupWriter:
                 self._store([s])
             return
         for s in batch:
-            s["result"] = s["row"]["dedupe_key"] in inserted
+            key = s["row"]["dedupe_key"]
+            s["result"] = key in inserted
+            s["row"]["number"] = inserted.get(key) if isinstance(inserted, dict) else None
         self.groups += 1
         self.rows += len(batch)
 
@@ -174,13 +178,14 @@ class FastLane:
                  on_stored: Callable[[], None] | None = None):
         """`live_rules`: services.routing.live.LiveRules (the rules file plus the office's words)."""
         self.settings, self.engine, self.live_rules, self.clock = settings, engine, live_rules, clock
-        self.store = intake.fast_store(engine, DB_WAIT_SECONDS)
+        window = bursts.Window.of(settings.tasks)
+        self.store = intake.fast_store(engine, DB_WAIT_SECONDS,
+                                       (window.burst.total_seconds(), window.same_matter.total_seconds()))
         self.writer = GroupWriter(self.store.insert)
         self.reads = intake.fast_store(engine, DB_WAIT_SECONDS)  # identity reads: never behind a commit
         self.reader = GroupReader(self.reads.lookup_many)
         self._identities: dict[str, Identity] = {}
         self._version: int | None = None
-        self._numbers: dict[int, range] = {}
         self._lock = threading.Lock()
         self._on_stored = on_stored
         self._confs = {c.code: c for c in settings.consortia}
@@ -215,14 +220,6 @@ class FastLane:
             self._version = version
             return True
 
-    def _number(self, year: int) -> str:
-        with self._lock:
-            block = self._numbers.get(year)
-            if not block:
-                block = self.store.reserve(year, NUMBER_BLOCK)
-            self._numbers[year] = block[1:]
-            return f"T-{year}-{block[0]:04d}"
-
     def _consortium(self, consortium_id: int):
         if consortium_id not in self._consortium_codes:
             from sqlalchemy import select
@@ -252,17 +249,22 @@ class FastLane:
         if plan.kind == intake_plan.PENDING:
             done = Handled(texts.UNBOUND_STORED, "pending_bind")
         elif plan.kind == intake_plan.TALK:
-            done = Handled(texts.SMALL_TALK, "stored")
+            done = Handled(replies.talk_reply(plan.talk), "stored")
         else:
-            number = self._number(now.astimezone(self.settings.tz).year)
-            done = Handled(self._request_reply(ident, plan, number), intake.QUEUED, plan.routed_to, number)
-            row["plan"].update(number=number, person_id=ident.person_id, decision=plan.decision.to_dict())
+            reply = self._request_reply(ident, plan, intake.NUMBER_MARK)
+            done = Handled(reply, intake.QUEUED, plan.routed_to)
+            row["plan"].update(person_id=ident.person_id, decision=plan.decision.to_dict(),
+                               year=now.astimezone(self.settings.tz).year)
         row.update(reply=done.reply, status=done.status)
         if not self.writer.write(row):
             moved = self._seen(self.reads.version())
             if moved:  # planned on an identity changed meanwhile (unbound, new role): plan it again
                 return self.try_handle(msg, replan=False) if replan else None
-            return Handled(intake.stored_reply(self.engine, msg.dedupe_key), "retry")  # same answer as before
-        if done.task and self._on_stored:
-            self._on_stored()
+            before = intake.stored_reply(self.engine, msg.dedupe_key)
+            return Handled(before, "retry") if before else None  # a retry: same answer; else a burst
+        if done.status == intake.QUEUED:
+            number = row["number"]
+            done = Handled(done.reply.replace(intake.NUMBER_MARK, number), done.status, done.routed_to, number)
+            if self._on_stored:
+                self._on_stored()
         return done

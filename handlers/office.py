@@ -42,8 +42,9 @@ def statistics(msg: Inbound, ctx: Context) -> str:
     rows = stats.branch_stats(ctx.session, ctx.member.consortium_id, now=ctx.now, tz=ctx.settings.tz)
     lines = [texts.STATS_HEADER]
     for r in rows:
-        avg = f"{r['avg_rating']:.1f}" if r["avg_rating"] is not None else "-"
-        lines.append(f"· {r['name']}：{r['open']}/{r['overdue']}/{r['resolved_month']}/{avg}")
+        avg = f"{r['avg_rating']:.1f}" if r["avg_rating"] is not None else "暂无"
+        lines.append(texts.STATS_LINE.format(name=r["name"], open=r["open"], overdue=r["overdue"],
+                                             resolved=r["resolved_month"], rating=avg))
     totals = stats.totals(rows)
     lines.append(f"合计：未结 {totals['open']}，超期 {totals['overdue']}，本月办结 {totals['resolved_month']}；"
                  f"待分派 {stats.triage_count(ctx.session, ctx.member.consortium_id)}；"

@@ -57,7 +57,7 @@ def _show_report(report: MonthlyReport, ctx: Context) -> str:
         branch=report.branch.name, period=periods.label(report.period),
         filed_at=report.filed_at.astimezone(ctx.settings.tz).strftime("%m-%d %H:%M"),
         who=report.filed_by.display if report.filed_by else "", lines=_lines(report.counts),
-        late=texts.REPORT_LATE_MARK if report.late else "")
+        late=texts.REPORT_SHOW_LATE if report.late else "")
     return reply + (texts.REPORT_SHOW_TEXT.format(text=report.text) if report.text else "")
 
 

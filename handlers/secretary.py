@@ -25,7 +25,7 @@ def list_tasks(msg: Inbound, ctx: Context) -> str:
 @task_errors(example="详情", list_cmd="任务")
 def detail(msg: Inbound, ctx: Context) -> str:
     task = tasks.visible_task(ctx.session, ctx.member, ctx.args["number"])
-    return replies.task_detail(task, tasks.history(ctx.session, task), ctx.settings.tz)
+    return replies.task_detail(task, tasks.history(ctx.session, task), ctx.settings.tz, staff=True)
 
 
 @router.on(SECRETARY, command("接单", number=True))

@@ -69,8 +69,14 @@ REQUEST_ROUTED = ("已收到您的诉求，编号 {number}。\n已转{branch}办
 REQUEST_TRIAGE = ("已收到您的诉求，编号 {number}。\n已转{office}分派，分派后会通知您。\n"
                   "发送「进度 {number}」查看进度，「补充 {number} 内容」补充说明。")
 ATTACHED = "已将{kind}附加到您的诉求 {number}。"
-ATTACH_NO_TASK = "已收到{kind}。您目前没有未办结的诉求，请用文字描述您遇到的问题，我们会尽快分派。"
+ATTACH_NO_TASK = "收到您的{kind} 😊 如需反映问题，请用一两句话写明遇到的情况，系统会分派给对口党支部。"
 SMALL_TALK = "您好！请直接用一两句话描述您遇到的问题（如：产科胎心监护仪不会用），系统会分派给对口党支部。发送「帮助」查看更多功能。"
+THANKS_ACK = "不客气，有需要随时找我们 😊"
+GREETING = "您好！有什么需要帮忙的，直接用一两句话告诉我们即可，系统会转给对口党支部。"
+BURST_APPENDED = "已补充到 {number}（{owner}），承办人会看到您的完整描述。"
+SAME_MATTER_ASK = ("您的诉求 {number} 已由{owner}接单处理。这条消息是同一件事吗？\n"
+                   "回复 1 补充到 {number}，回复 2 作为新诉求")
+SAME_MATTER_GONE = "刚才那条消息已无法补充到 {number}（状态：{status}），已作为新诉求提交：\n"
 MY_REQUESTS_EMPTY = "您还没有提交过诉求。直接发送文字描述问题即可。"
 MY_REQUESTS_HEADER = "您最近的诉求："
 SUPPLEMENT_OK = "已将补充内容转给 {number} 的承办人。"
@@ -87,7 +93,8 @@ ASSIGN_OK = "已将 {number} 分派给{branch}。"
 TRIAGE_EMPTY = "目前没有待分派的诉求。"
 TRIAGE_HEADER = "待分派诉求："
 TRIAGE_SUGGEST = "（对口支部：{branches}）"
-STATS_HEADER = "本月各支部办理情况（未结/超期/本月办结/平均评分）："
+STATS_HEADER = "本月各支部办理情况："
+STATS_LINE = "· {name}：未结 {open}，超期 {overdue}，本月办结 {resolved}，平均评价 {rating}"
 TASK_ERRORS = {
     "number_missing": "请在命令后写上任务编号，例如：{example} T-2026-0001。",
     "not_found": "没有找到编号为 {number} 的任务，请核对编号（发送「{list_cmd}」查看）。",
@@ -106,7 +113,7 @@ TASK_ERRORS = {
 # --- monthly reports (月报), 未报送 / 催报 / 通知 (handlers/reports.py) ----------------
 REPORT_FIELDS = (("activities", "结对活动", "次"), ("clinics", "义诊", "次"), ("clinic_people", "义诊服务", "人次"),
                  ("trainings", "培训", "场"), ("lectures", "讲座", "场"), ("problems", "帮扶解决问题", "个"))
-REPORT_EXAMPLE = "结对活动3次，义诊2次服务126人次，培训4场，讲座1次，解决问题5个，其他：……"
+REPORT_EXAMPLE = "结对活动3次，义诊2次服务126人次，培训4场，讲座1场，解决问题5个，其他：……"  # units as REPORT_FIELDS
 REPORT_GUIDE = ("请填写{branch}{period}工作月报（截止{deadline}）。\n请直接回复一条消息写明各项数字，例如：\n"
                 + REPORT_EXAMPLE + "\n没有开展的项目可以不写（记为 0），中文数字也可以。")
 REPORT_NOT_UNDERSTOOD = "没有从您的消息中识别出月报数字。请按这样的格式发送：\n" + REPORT_EXAMPLE
@@ -114,6 +121,7 @@ REPORT_ECHO = "请核对{branch}{period}工作月报：\n{lines}\n{late}回复�
 REPORT_LATE_NOTE = "（已过截止时间{deadline}，报送后将记为逾期）\n"
 REPORT_FILED = "已报送{branch}{period}工作月报{late}，谢谢！发送「月报 {code}」可随时查看。"
 REPORT_LATE_MARK = "（逾期报送）"
+REPORT_SHOW_LATE = "，逾期"  # inside REPORT_SHOW's brackets: no brackets within brackets
 REPORT_NO_DRAFT = "没有待确认的月报。发送「月报」开始填报。"
 REPORT_SHOW = "{branch}{period}工作月报（{filed_at} {who}报送{late}）：\n{lines}"
 REPORT_SHOW_TEXT = "\n原文：{text}"

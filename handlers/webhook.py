@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any, Callable, Protocol
 
 import time
@@ -148,7 +149,8 @@ def replay_spool(state: WebhookState) -> dict:
         for record in state.spool.read(path):
             msg = to_inbound(record["raw"])
             before = state.metrics.value("tongxin_inbound_total", outcome="retry")
-            process_message(state, msg, now=state.clock(), deferred=True)
+            at = record.get("received_at")  # as of its arrival: bursts and task times stay true
+            process_message(state, msg, now=datetime.fromisoformat(at) if at else state.clock(), deferred=True)
             if state.metrics.value("tongxin_inbound_total", outcome="retry") > before:
                 duplicates += 1
             else:

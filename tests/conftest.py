@@ -42,7 +42,7 @@ def _reset_pg(url: str) -> None:
     """Drop everything in the PostgreSQL test database (the next `db_url` migrates it again)."""
     try:
         with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("DROP SCHEMA public CASCADE")
+            conn.execute("DROP SCHEMA IF EXISTS public CASCADE")  # a run killed mid-reset leaves none
             conn.execute("CREATE SCHEMA public")
     except psycopg.OperationalError as exc:  # unreachable server
         need_service(f"PostgreSQL at {url} ({exc.__class__.__name__})", False)

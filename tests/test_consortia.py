@@ -129,3 +129,10 @@ def test_cli_summary_export_per_consortium(app, two, settings, tmp_path, monkeyp
     assert names == ["清河县医共体2026年"] and "8291" in text and "6173" not in text
     bad = CliRunner().invoke(bot.cli, ["export", "summary", "--year", "2026", "--out", str(tmp_path / "s.csv")])
     assert bad.exit_code != 0 and "--out" in bad.output
+
+
+def test_console_header_names_the_bureau_and_the_summary_says_what_it_holds(app, two):
+    bureau = page(login(app, "bureau"), "/admin/bureau?year=2026")
+    assert "卫健局 · 各医共体" in bureau and "医共体党委办公室" not in bureau
+    summary = page(login(app, "qh"), "/admin/summary?year=2026")
+    assert "述职评议材料" not in summary and "各支部服务统计" in summary

@@ -19,7 +19,7 @@ def _row(key: str, **extra) -> dict:
             "event_key": None, "content": "B超机坏了 ]]> <&> 🙂", "create_time": 1_790_000_000,
             "received_at": datetime(2026, 11, 23, 11, 30, 5, 123456, tzinfo=timezone.utc),
             "raw": {"Content": "B超机坏了", "MsgType": "text"}, "reply": "已收到", "status": "task_queued",
-            "task_id": None, "plan": {"number": "T-2026-0001", "decision": {"branch": "logistics"}}, **extra}
+            "task_id": None, "plan": {"year": 2026, "decision": {"branch": "logistics"}}, **extra}
 
 
 def test_concurrent_writers_share_commits_and_each_learns_its_own_outcome():
@@ -96,13 +96,14 @@ def test_postgres_group_insert_round_trips_and_dedupes(pg_engine):
     store = PgStore(pg_engine, wait_seconds=3.5)
     insert = store.insert
     try:
-        assert insert([_row("m:1"), _row("m:2")]) == {"m:1", "m:2"}
-        assert insert([_row("m:2"), _row("m:3")]) == {"m:3"}              # a retry is not stored twice
+        assert insert([_row("m:1"), _row("m:2")]) == {"m:1": "T-2026-0001", "m:2": "T-2026-0002"}
+        assert insert([_row("m:2"), _row("m:3")]) == {"m:3": "T-2026-0003"}  # a retry is neither stored nor numbered twice
         with pg_engine.connect() as conn:
             stored = conn.execute(select(InboundMessage).where(InboundMessage.dedupe_key == "m:1")).one()
         expected = _row("m:1")
-        for column in ("openid", "content", "create_time", "raw", "reply", "status", "plan"):
+        for column in ("openid", "content", "create_time", "raw", "reply", "status"):
             assert getattr(stored, column) == expected[column], column
+        assert stored.plan == {**expected["plan"], "number": "T-2026-0001"}
         assert stored.received_at == expected["received_at"]
     finally:
         store.close()
@@ -112,32 +113,33 @@ def test_postgres_group_insert_survives_a_connection_broken_while_idle(pg_engine
     store = PgStore(pg_engine, wait_seconds=3.5)
     insert = store.insert
     try:
-        assert insert([_row("m:a")]) == {"m:a"}
+        assert set(insert([_row("m:a")])) == {"m:a"}
         pid = store._conn.info.backend_pid
         with pg_engine.connect() as conn:  # the server drops our idle connection (restart, failover, proxy)
             conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
             conn.commit()
-        assert insert([_row("m:b")]) == {"m:b"}                         # no message lost to a stale connection
+        assert set(insert([_row("m:b")])) == {"m:b"}                         # no message lost to a stale connection
         assert store._conn.info.backend_pid != pid
     finally:
         store.close()
 
 
-def test_postgres_number_blocks_never_overlap(pg_engine):
+def test_numbers_follow_time_across_two_processes_stores(pg_engine):
+    """Two app instances (their own stores and connections) interleave requests: numbers keep arrival order."""
     from services.tasks.intake import EngineStore
     stores = [PgStore(pg_engine, wait_seconds=3.5), PgStore(pg_engine, wait_seconds=3.5), EngineStore(pg_engine)]
-    blocks: list[range] = []
-    threads = [threading.Thread(target=lambda s=s: [blocks.append(s.reserve(2026, 20)) for _ in range(10)])
-               for s in stores]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    numbers = [n for b in blocks for n in b]
-    assert sorted(numbers) == list(range(1, 30 * 20 + 1))   # gap-free and disjoint across processes' stores
-    assert stores[0].reserve(2027, 5) == range(1, 6)           # a new year starts at 1
-    for s in stores:
-        s.close()
+    got = []
+    try:
+        for i in range(12):
+            store = stores[i % 3]
+            numbers = store.insert([_row(f"n:{i}:a", openid=f"u{i}"), _row(f"n:{i}:b", openid=f"v{i}")])
+            got += [numbers[f"n:{i}:a"], numbers[f"n:{i}:b"]]
+        assert got == [f"T-2026-{n:04d}" for n in range(1, 25)]          # no blocks: 0001, 0002 ... in order
+        year = stores[0].insert([_row("n:new-year", plan={"year": 2027, "decision": {}})])
+        assert year == {"n:new-year": "T-2027-0001"}                     # a new year starts at 1
+    finally:
+        for s in stores:
+            s.close()
 
 
 GEVENT_SCRIPT = r"""

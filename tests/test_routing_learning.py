@@ -30,6 +30,23 @@ FOURTH = "层析仪操作流程谁能培训一下"
 
 
 @pytest.fixture
+def settings(settings):
+    """Bursts off: here one member sends several distinct requests seconds apart (see test_conversation)."""
+    return dataclasses.replace(settings, tasks=dataclasses.replace(settings.tasks, burst_minutes=1e-9))
+
+
+@pytest.fixture(autouse=True)
+def a_moment_between_messages(clock, monkeypatch):
+    """Each message a millisecond after the one before (longer than the burst window above)."""
+    send = WeChatSim.send
+
+    def later(self, *args, **kwargs):
+        clock.now += timedelta(milliseconds=1)
+        return send(self, *args, **kwargs)
+    monkeypatch.setattr(WeChatSim, "send", later)
+
+
+@pytest.fixture
 def console(app, settings, clock, demo, session_factory):
     clock.now = NOW
     with session_factory() as session:

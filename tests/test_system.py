@@ -48,6 +48,8 @@ def _config(tmp_path) -> str:
     data["schedules"] = [{"name": "system_check", "to": "secretaries", "period": "day", "consortium": "linxi",
                           "when": {"day": "*", "time": due, "fire_on": "any"},
                           "text": "【系统测试】{branch}：{date} 的提醒"}]
+    data["tasks"]["burst_minutes"] = 1e-7  # 240 distinct requests from five members within seconds: no bursts
+    data["tasks"]["same_matter_hours"] = 1e-9  # nor a "same matter?" question after the demo acceptances
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return str(path)

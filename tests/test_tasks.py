@@ -5,6 +5,8 @@ import re
 import threading
 
 import pytest
+
+from handlers import texts
 from sqlalchemy import select
 
 from models.outbox import OutboxMessage
@@ -55,7 +57,7 @@ def test_full_conversation(wechat, demo, session_factory):
     assert (t.status, t.rating, t.rating_comment) == ("resolved", 5, "很及时")
 
     stats = wechat.send("统计", user=OFFICE)
-    assert "五官科党支部：0/0/1/5.0" in stats
+    assert "五官科党支部：未结 0，超期 0，本月办结 1，平均评价 5.0" in stats
 
     with session_factory() as s:
         actions = [e.action for e in s.scalars(select(TaskEvent).where(TaskEvent.task_id == t.id)
@@ -145,11 +147,11 @@ def test_voice_is_a_request_and_image_attaches(wechat, demo, session_factory):
     reply = wechat.voice("产科胎心监护仪不会用，想请妇产科来培训", user=MEMBER)
     number = NUMBER.search(reply).group(0)
     assert "已将图片附加到您的诉求 " + number in wechat.image(user=MEMBER)
-    assert "没有未办结的诉求" in wechat.image(user=OTHER_MEMBER)
+    assert wechat.image(user=OTHER_MEMBER) == texts.ATTACH_NO_TASK.format(kind="图片")
 
 
 def test_small_talk_is_not_a_task(wechat, demo, session_factory):
-    assert "请直接" in wechat.send("你好", user=MEMBER)
+    assert wechat.send("你好", user=MEMBER) == texts.GREETING
     with session_factory() as s:
         assert s.scalars(select(Task)).all() == []
 

@@ -1,4 +1,4 @@
-"""`tasks:`: deadlines of routed requests, working and quiet hours (escalation)."""
+"""`tasks:`: deadlines of routed requests, working and quiet hours (escalation), bursts of messages."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,6 +17,8 @@ class EscalationPolicy:
     quiet: tuple[time, time] = (time(21), time(8))
     working: tuple[time, time] = (DAY_START, DAY_END)
     rating_days: int = 3
+    burst_minutes: float = 3
+    same_matter_hours: float = 24
 
     @property
     def day_hours(self) -> float:
@@ -31,4 +33,6 @@ def parse_tasks(data: Mapping) -> EscalationPolicy:
         resolve_days=int(positive(raw, "resolve_within_working_days", "tasks.", 5)),
         quiet=clock_range(raw.get("quiet_hours", "21:00-08:00"), "tasks.quiet_hours"),
         working=clock_range(raw.get("working_hours", "08:30-17:30"), "tasks.working_hours"),
-        rating_days=int(positive(raw, "rating_reminder_days", "tasks.", 3)))
+        rating_days=int(positive(raw, "rating_reminder_days", "tasks.", 3)),
+        burst_minutes=positive(raw, "burst_minutes", "tasks.", 3),
+        same_matter_hours=positive(raw, "same_matter_hours", "tasks.", 24))

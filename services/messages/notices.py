@@ -8,6 +8,7 @@ TASK_TRIAGE = ("【待分派】{number}\n单位：{unit}\n反映人：{requester
 TASK_TRANSFERRED_IN = "（由{from_branch}转来，原因：{reason}）\n"
 TASK_RETURNED = "【退回】{number} 被{branch}退回{office}，原因：{reason}。回复「分派 {number} 支部」重新分派。"
 TASK_SUPPLEMENT = "【补充说明】{number}\n{requester}补充：{text}"
+TASK_REROUTED_AWAY = "【已改派】{number} 经反映人补充说明后已改由{owner}办理，您无需处理。"
 TASK_WITHDRAWN = "【已撤回】{number} 已由反映人撤回，无需继续办理。"
 REQUESTER_ACCEPTED = "您的诉求 {number} 已由{branch}接单（{who}），正在处理。"
 REQUESTER_ROUTED = "您的诉求 {number} 已转由{branch}办理。"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models.outbox import OutboxMessage, due_state
@@ -40,3 +40,23 @@ def record_template_result(session: Session, msgid: str | None, status: str | No
         row.status = "undeliverable"
         row.last_error = f"template delivery report: {status}"
     return row
+
+
+UNSENT = ("queued", "sandbox")  # not yet claimed by the delivery worker
+
+
+def unsent_for_task(session: Session, number: str, kind: str) -> list[OutboxMessage]:
+    """Messages about task `number` of this kind that the worker has not picked up yet."""
+    rows = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind,
+                                                       OutboxMessage.status.in_(UNSENT))).all()
+    return [row for row in rows if (row.payload or {}).get("task") == number]
+
+
+def revise_unsent(session: Session, row: OutboxMessage, text: str | None) -> bool:
+    """Rewrite (text) or withdraw (None) a message only if the worker has not claimed it; True if done."""
+    values = {"text": text} if text is not None else {"status": "superseded", "next_attempt_at": None}
+    done = session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.status.in_(UNSENT))
+                           .values(**values).execution_options(synchronize_session=False)).rowcount == 1
+    if done:
+        session.refresh(row)
+    return done

@@ -42,36 +42,44 @@ def next_number(session: Session, year: int) -> str:
     return f"T-{year}-{counter.value:04d}"
 
 
-def _why(routing: dict) -> str:
-    words = [f"{k['word']}({k['weight']:g})" for k in routing.get("keywords", [])[:5]]
+def why(routing: dict) -> str:
+    words = [k["word"] for k in routing.get("keywords", [])[:5]]
     return "、".join(words) or "无明确关键词"
 
 
-def _queue(session: Session, people: list[Person], kind: str, text: str, *, now: datetime,
+def queue_notice(session: Session, people: list[Person], kind: str, text: str, *, now: datetime,
            sandbox: bool, task: Task) -> None:
     for person in people:
         outbox_svc.enqueue(session, person.openid, kind, text, now=now, sandbox=sandbox,
                            payload={"task": task.number})
 
 
-def _event(session: Session, task: Task, actor: Person | None, action: str, *, now: datetime,
+def add_event(session: Session, task: Task, actor: Person | None, action: str, *, now: datetime,
            from_status: str | None = None, from_branch: str | None = None, note: str | None = None) -> None:
     session.add(TaskEvent(task_id=task.id, actor_id=actor.id if actor else None, action=action,
                           from_status=from_status, to_status=task.status, from_branch=from_branch,
                           to_branch=task.branch.code if task.branch else None, note=note, created_at=now))
 
 
-def _notify_routed(session: Session, task: Task, *, now: datetime, sandbox: bool, prefix: str = "") -> None:
-    """Tell the branch staff (or the office, for triage) about a task that just reached them."""
+def owners(session: Session, task: Task) -> list[Person]:
+    """Who handles the task now: its branch's staff, or the office's while it waits for triage."""
+    if task.branch_id is None:
+        return org.office_staff(session, task.consortium_id)
+    return org.branch_staff(session, task.branch_id)
+
+
+def new_task_notice(task: Task) -> str:
+    """What the owners are told about a task that just reached them (its whole text)."""
     fields = dict(number=task.number, unit=task.unit.name if task.unit else "（未知单位）",
-                  requester=task.requester.display, text=task.text, why=_why(task.routing),
+                  requester=task.requester.display, text=task.text, why=why(task.routing),
                   office=task.office_name)
-    if task.branch is None:
-        _queue(session, org.office_staff(session, task.consortium_id), "task_new",
-               prefix + notices.TASK_TRIAGE.format(**fields), now=now, sandbox=sandbox, task=task)
-    else:
-        _queue(session, org.branch_staff(session, task.branch_id), "task_new",
-               prefix + notices.TASK_NEW.format(**fields), now=now, sandbox=sandbox, task=task)
+    return (notices.TASK_TRIAGE if task.branch is None else notices.TASK_NEW).format(**fields)
+
+
+def notify_routed(session: Session, task: Task, *, now: datetime, sandbox: bool, prefix: str = "") -> None:
+    """Tell the branch staff (or the office, for triage) about a task that just reached them."""
+    queue_notice(session, owners(session, task), "task_new", prefix + new_task_notice(task),
+                 now=now, sandbox=sandbox, task=task)
 
 
 def submit_request(session: Session, person: Person, text: str, decision: dict, *, now: datetime,
@@ -87,8 +95,8 @@ def submit_request(session: Session, person: Person, text: str, decision: dict, 
     session.add(task)
     session.flush()
     session.refresh(task)
-    _event(session, task, person, "created", now=now, note=_why(decision))
-    _notify_routed(session, task, now=now, sandbox=sandbox)
+    add_event(session, task, person, "created", now=now, note=why(decision))
+    notify_routed(session, task, now=now, sandbox=sandbox)
     return task
 
 
@@ -115,7 +123,7 @@ def visible_task(session: Session, person: Person, number: str | None) -> Task:
     return task
 
 
-def _transition(session: Session, task: Task, allowed: tuple[str, ...], **values: Any) -> None:
+def transition(session: Session, task: Task, allowed: tuple[str, ...], **values: Any) -> None:
     """Apply `values` only if the task is still as we read it; otherwise explain who got there first."""
     if task.status not in allowed:
         raise TaskError("bad_state", number=task.number, status=task.status_label)
@@ -139,8 +147,8 @@ def _require_branch_staff(person: Person, task: Task) -> None:
 def accept(session: Session, person: Person, number: str, *, now: datetime, sandbox: bool) -> Task:
     task = get_task(session, number, person.consortium_id)
     _require_branch_staff(person, task)
-    _transition(session, task, ("routed",), status="accepted", accepted_at=now, accepted_by_id=person.id)
-    _event(session, task, person, "accepted", now=now, from_status="routed")
+    transition(session, task, ("routed",), status="accepted", accepted_at=now, accepted_by_id=person.id)
+    add_event(session, task, person, "accepted", now=now, from_status="routed")
     outbox_svc.enqueue(session, task.requester.openid, "task_update",
                        notices.REQUESTER_ACCEPTED.format(number=task.number, branch=task.branch.name,
                                                          who=person.display),
@@ -152,10 +160,10 @@ def _move(session: Session, task: Task, actor: Person | None, branch: Branch | N
           note: str | None, now: datetime, sandbox: bool) -> None:
     """Send the task to `branch` (None = back to the office) and tell whoever now owns it."""
     old_status, old_branch = task.status, task.branch
-    _transition(session, task, ("triage", "routed", "accepted"),
+    transition(session, task, ("triage", "routed", "accepted"),
                 status="routed" if branch else "triage", branch_id=branch.id if branch else None,
                 routed_at=now if branch else None, accepted_at=None, accepted_by_id=None)
-    _event(session, task, actor, action, now=now, from_status=old_status,
+    add_event(session, task, actor, action, now=now, from_status=old_status,
            from_branch=old_branch.code if old_branch else None, note=note)
     if branch is not None and old_branch is not None and old_branch.id != branch.id:
         session.add(RoutingCorrection(task_id=task.id, text=task.text, from_branch=old_branch.code,
@@ -164,13 +172,13 @@ def _move(session: Session, task: Task, actor: Person | None, branch: Branch | N
         session.add(RoutingCorrection(task_id=task.id, text=task.text, from_branch="triage",
                                       to_branch=branch.code, actor_id=actor.id if actor else None, created_at=now))
     if branch is None:
-        _queue(session, org.office_staff(session, task.consortium_id), "task_new",
+        queue_notice(session, org.office_staff(session, task.consortium_id), "task_new",
                notices.TASK_RETURNED.format(number=task.number, branch=old_branch.name if old_branch else "",
                                             reason=note or "", office=task.office_name), now=now, sandbox=sandbox, task=task)
         return
     prefix = notices.TASK_TRANSFERRED_IN.format(from_branch=old_branch.name, reason=note) \
         if action == "transferred" and old_branch else ""
-    _notify_routed(session, task, now=now, sandbox=sandbox, prefix=prefix)
+    notify_routed(session, task, now=now, sandbox=sandbox, prefix=prefix)
     outbox_svc.enqueue(session, task.requester.openid, "task_update",
                        notices.REQUESTER_ROUTED.format(number=task.number, branch=branch.name),
                        now=now, sandbox=sandbox, payload={"task": task.number})
@@ -228,10 +236,10 @@ def resolve(session: Session, person: Person, number: str, note: str, *, now: da
     if not note:
         raise TaskError("note_missing", number=task.number)
     old = task.status
-    _transition(session, task, ("routed", "accepted"), status="resolved", resolved_at=now,
+    transition(session, task, ("routed", "accepted"), status="resolved", resolved_at=now,
                 resolved_by_id=person.id, resolution_note=note[:MAX_TEXT],
                 accepted_at=task.accepted_at or now, accepted_by_id=task.accepted_by_id or person.id)
-    _event(session, task, person, "resolved", now=now, from_status=old, note=note)
+    add_event(session, task, person, "resolved", now=now, from_status=old, note=note)
     outbox_svc.enqueue(session, task.requester.openid, "task_resolved",
                        notices.REQUESTER_RESOLVED.format(number=task.number, branch=task.branch.name, note=note),
                        now=now, sandbox=sandbox, payload={"task": task.number})
@@ -252,22 +260,24 @@ def supplement(session: Session, person: Person, number: str, text: str, *, now:
         raise TaskError("text_missing", number=task.number)
     if not task.is_open:
         raise TaskError("bad_state", number=task.number, status=task.status_label)
-    _event(session, task, person, "supplemented", now=now, from_status=task.status, note=text[:MAX_TEXT])
-    staff = org.branch_staff(session, task.branch_id) if task.branch_id else \
-        org.office_staff(session, task.consortium_id)
-    _queue(session, staff, "task_update", notices.TASK_SUPPLEMENT.format(
-        number=task.number, requester=person.display, text=text), now=now, sandbox=sandbox, task=task)
+    add_event(session, task, person, "supplemented", now=now, from_status=task.status, note=text[:MAX_TEXT])
+    notify_supplement(session, task, owners(session, task), text, now=now, sandbox=sandbox)
     return task
+
+
+def notify_supplement(session: Session, task: Task, staff: list[Person], text: str, *, now: datetime,
+                      sandbox: bool) -> None:
+    queue_notice(session, staff, "task_update", notices.TASK_SUPPLEMENT.format(
+        number=task.number, requester=task.requester.display, text=text), now=now, sandbox=sandbox, task=task)
 
 
 def withdraw(session: Session, person: Person, number: str, *, now: datetime, sandbox: bool) -> Task:
     task = _own_task(session, person, number)
     old = task.status
-    _transition(session, task, OPEN_STATUSES, status="withdrawn")
-    _event(session, task, person, "withdrawn", now=now, from_status=old)
-    staff = org.branch_staff(session, task.branch_id) if task.branch_id else \
-        org.office_staff(session, task.consortium_id)
-    _queue(session, staff, "task_update", notices.TASK_WITHDRAWN.format(number=task.number),
+    transition(session, task, OPEN_STATUSES, status="withdrawn")
+    add_event(session, task, person, "withdrawn", now=now, from_status=old)
+    staff = owners(session, task)
+    queue_notice(session, staff, "task_update", notices.TASK_WITHDRAWN.format(number=task.number),
            now=now, sandbox=sandbox, task=task)
     return task
 
@@ -277,10 +287,10 @@ def rate(session: Session, person: Person, number: str, score: int, comment: str
     task = _own_task(session, person, number)
     if not 1 <= score <= 5:
         raise TaskError("bad_score")
-    _transition(session, task, ("resolved",), rating=score, rating_comment=comment or None, rated_at=now)
-    _event(session, task, person, "rated", now=now, from_status="resolved", note=f"{score} {comment}".strip())
+    transition(session, task, ("resolved",), rating=score, rating_comment=comment or None, rated_at=now)
+    add_event(session, task, person, "rated", now=now, from_status="resolved", note=f"{score} {comment}".strip())
     if score <= 2:
-        _queue(session, org.office_staff(session, task.consortium_id), "alert",
+        queue_notice(session, org.office_staff(session, task.consortium_id), "alert",
                notices.LOW_RATING.format(number=task.number, branch=task.branch.name if task.branch else "",
                                          score=score, comment=comment or "（无）"),
                now=now, sandbox=sandbox, task=task)

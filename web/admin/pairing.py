@@ -137,7 +137,7 @@ def summary_export():
     summary.export_summary(g.db, [g.consortium], year, buffer, tz=g.settings.tz, today=_today())
     buffer.seek(0)
     return send_file(buffer, mimetype=XLSX, as_attachment=True,
-                     download_name=f"年度总结-{g.consortium.code}-{year}.xlsx")
+                     download_name=f"年度服务统计-{g.consortium.code}-{year}.xlsx")
 
 
 def _period() -> str:
