@@ -18,12 +18,13 @@ from core.config.meetings import MeetingsConf
 from models.joint import JointItem, JointLink, JointNote
 from models.org import Branch, Person, Unit
 from models.party import Meeting
-from models.task import Counter, Task
+from models.task import Task
 from services.joint import contacts
 from services.joint import notices as texts
 from services.meetings.parse import MeetingError, parse_date
 from services.messages import outbox
 from services.org import structure as org
+from services.shared import counters
 
 NUMBER = re.compile(r"^D-\d{4}-\d{4,}$", re.I)
 KIND = "joint"
@@ -89,15 +90,7 @@ def latest_joint_meeting(session: Session, consortium_id: int, conf: MeetingsCon
 
 
 def next_number(session: Session, year: int) -> str:
-    name = f"joint-{year}"
-    counter = session.get(Counter, name, with_for_update=True)
-    if counter is None:
-        counter = Counter(name=name, value=0)
-        session.add(counter)
-        session.flush()
-    counter.value += 1
-    session.flush()
-    return f"D-{year}-{counter.value:04d}"
+    return f"D-{year}-{counters.take_next(session, f'joint-{year}'):04d}"
 
 
 def owner_people(session: Session, item: JointItem) -> list[Person]:

@@ -35,23 +35,20 @@ def window(period: str, settings: Settings, *, now: datetime) -> m.Window:
     return m.Window(datetime(year, first, 1, tzinfo=tz), datetime(index // 12, index % 12 + 1, 1, tzinfo=tz), now, tz)
 
 
+MEASURES = {  # rubric part -> how its value is counted from records
+    "meetings": lambda s, b, w, st: m.meetings_held(s, b, st.meetings, w),
+    "attendance": lambda s, b, w, st: m.attendance(s, b, w),
+    "reports": lambda s, b, w, st: m.reports_on_time(s, b, w),
+    "requests": lambda s, b, w, st: m.requests_in_time(s, b, w),
+    "rating": lambda s, b, w, st: m.average_rating(s, b, w),
+    "four_ones": lambda s, b, w, st: m.four_ones(s, b, w.start.year),
+    "items": lambda s, b, w, st: m.items_on_time(s, b, w),
+    "plan": lambda s, b, w, st: m.plan_progress(s, b, w.start.year, st.meetings, w.tz, now=w.now),
+}
+
+
 def _value(session: Session, name: str, branch_id: int, w: m.Window, settings: Settings) -> float | None:
-    year = w.start.year
-    if name == "meetings":
-        return m.meetings_held(session, branch_id, settings.meetings, w)
-    if name == "attendance":
-        return m.attendance(session, branch_id, w)
-    if name == "reports":
-        return m.reports_on_time(session, branch_id, w)
-    if name == "requests":
-        return m.requests_in_time(session, branch_id, w)
-    if name == "rating":
-        return m.average_rating(session, branch_id, w)
-    if name == "four_ones":
-        return m.four_ones(session, branch_id, year)
-    if name == "items":
-        return m.items_on_time(session, branch_id, w)
-    return m.plan_progress(session, branch_id, year, settings.meetings, w.tz, now=w.now)
+    return MEASURES.get(name, MEASURES["plan"])(session, branch_id, w, settings)
 
 
 def branch_score(session: Session, branch: Branch, w: m.Window, settings: Settings) -> dict:

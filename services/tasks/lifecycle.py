@@ -13,10 +13,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models.org import Branch, Person
-from models.task import OPEN_STATUSES, Attachment, Counter, RoutingCorrection, Task, TaskEvent
+from models.task import OPEN_STATUSES, Attachment, RoutingCorrection, Task, TaskEvent
 from services.messages import notices
 from services.org import structure as org
 from services.messages import outbox as outbox_svc
+from services.shared import counters
 
 MAX_TEXT = 2000
 
@@ -31,15 +32,7 @@ class TaskError(Exception):
 
 
 def next_number(session: Session, year: int) -> str:
-    name = f"task-{year}"
-    counter = session.get(Counter, name, with_for_update=True)
-    if counter is None:
-        counter = Counter(name=name, value=0)
-        session.add(counter)
-        session.flush()
-    counter.value += 1
-    session.flush()
-    return f"T-{year}-{counter.value:04d}"
+    return f"T-{year}-{counters.take_next(session, f'task-{year}'):04d}"
 
 
 def why(routing: dict) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
 
 from services.org import accounts as admin_accounts
 import web.admin.scope as scope
@@ -106,3 +106,10 @@ def require_write() -> None:
     """Office accounts only: a viewer gets 403."""
     if not getattr(g, "admin", None) or not g.admin.can_write:
         abort(403, description="只读账号不能执行此操作")
+
+
+def committed(message: str, endpoint: str, **values: Any):
+    """Commit the change, say so, and go back to the page (post/redirect/get)."""
+    g.db.commit()
+    flash(message, "ok")
+    return redirect(url_for(endpoint, **values))

@@ -11,7 +11,7 @@ from services.joint import contacts, listing, scores
 from services.joint import items as svc
 from services.joint.items import JointError, Owner
 import web.admin.scope as scope
-from web.admin.base import bp, require_write
+from web.admin.base import bp, committed, require_write
 
 ITEM_ERRORS = {"no_owner": "请选择责任支部或单位。", "no_due": "请填写完成日期。", "past_due": "完成日期已过。",
                "no_title": "请填写事项内容。", "not_found": "没有找到督办事项 {number}。",
@@ -77,9 +77,7 @@ def item_create():
                           sandbox=g.settings.sandbox)
     except JointError as exc:
         return _refused(exc)
-    g.db.commit()
-    flash(f"已立督办事项 {item.number}，已通知{owner.name}。", "ok")
-    return redirect(url_for("admin.items_page"))
+    return committed(f"已立督办事项 {item.number}，已通知{owner.name}。", "admin.items_page")
 
 
 @bp.post("/items/<number>/<action>")
@@ -98,9 +96,7 @@ def item_action(number: str, action: str):
                        sandbox=g.settings.sandbox)
     except JointError as exc:
         return _refused(exc)
-    g.db.commit()
-    flash(f"{number} 已{'确认办结' if action == 'confirm' else '重开'}。", "ok")
-    return redirect(url_for("admin.items_page"))
+    return committed(f"{number} 已{'确认办结' if action == 'confirm' else '重开'}。", "admin.items_page")
 
 
 @bp.post("/units/<code>/contact")
@@ -114,9 +110,7 @@ def unit_contact(code: str):
     if person is not None and person.consortium_id != g.consortium.id:
         abort(403)
     contacts.set_contact(g.db, unit, person, now=g.now)
-    g.db.commit()
-    flash(f"{unit.name} 联络人已{'设为' + person.display if person else '清除'}。", "ok")
-    return redirect(url_for("admin.items_page"))
+    return committed(f"{unit.name} 联络人已{'设为' + person.display if person else '清除'}。", "admin.items_page")
 
 
 @bp.get("/scores")

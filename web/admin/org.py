@@ -12,7 +12,7 @@ from services.tasks import ledger
 from services.org import structure as org
 from services.org import people
 import web.admin.scope as scope
-from web.admin.base import bp, require_write
+from web.admin.base import bp, committed, require_write
 
 
 ROLE_LABELS = {"member": "成员", "secretary": "支部书记", "office": "党办", "admin": "管理员"}
@@ -93,9 +93,7 @@ def invite_revoke(code: str):
     if invite is None or invite.consortium_id != g.consortium.id:
         abort(404)
     people.revoke_invite(g.db, invite.code)
-    g.db.commit()
-    flash(f"邀请码 {invite.code} 已作废，不能再用于绑定。", "ok")
-    return redirect(url_for("admin.people_page"))
+    return committed(f"邀请码 {invite.code} 已作废，不能再用于绑定。", "admin.people_page")
 
 
 @bp.post("/people/<int:person_id>/unbind")
@@ -106,9 +104,7 @@ def person_unbind(person_id: int):
         abort(404)
     name = person.display
     people.unbind(g.db, person, now=g.now, sandbox=g.settings.sandbox)
-    g.db.commit()
-    flash(f"已解除 {name} 的绑定。", "ok")
-    return redirect(url_for("admin.people_page"))
+    return committed(f"已解除 {name} 的绑定。", "admin.people_page")
 
 
 @bp.get("/outbox")

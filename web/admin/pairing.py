@@ -17,7 +17,7 @@ from services.tasks import lifecycle as tasks
 from services.pairing.agreements import ITEM_LABELS, KIND_LABELS
 from services.shared import periods
 import web.admin.scope as scope
-from web.admin.base import bp, require_write
+from web.admin.base import bp, committed, require_write
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -108,9 +108,7 @@ def need_create():
         g.db.rollback()
         flash(NEED_ERRORS[exc.code].format(**{"number": number, **exc.info}), "error")
         return redirect(url_for("admin.needs_page"))
-    g.db.commit()
-    flash(f"已将 {task.number} 列入需求清单。", "ok")
-    return redirect(url_for("admin.needs_page"))
+    return committed(f"已将 {task.number} 列入需求清单。", "admin.needs_page")
 
 
 @bp.post("/needs/<int:need_id>/status")
