@@ -30,8 +30,20 @@ ERRORS = {
     "not_done": "{number} 尚未报完成，不能确认。",
     "still_open": "{number} 仍在办理中，无需重开。",
     "no_task": "未找到诉求 {task}。格式：关联 D-2026-0001 T-2026-0001",
+    "agenda_empty": "议程内容为空。",
+    "topic_not_contact": "只有成员单位联络人可以提交联席会议议题，请联系党办在后台设置联络人。",
+    "topic_usage": "请写明议题内容，如：议题 申请上级医院派驻妇产科医生",
+    "topic_no_meeting": "暂无待召开的联席会议，议题请在会议通知发出后提交。",
 }
 
+JOINT_SCHEDULED = ("已安排{kind} {number}\n时间：{when}\n地点：{place}\n内容：{title}\n"
+                   "已通知{notified}人（党办、各支部书记、成员单位联络人）。议程草稿见后台「联席会议」页。")
+JOINT_EMPTY = "暂无联席会议。安排会议：会议 联席会议 12月28日 14:00 三楼会议室 第四季度联席会议"
+JOINT_HEADER = "联席会议："
+JOINT_LINE = "{number} {when} {place} {title}"
+TOPIC_ADDED = "已将议题提交至联席会议 {number}（{when}），党办将列入议程。"
+
 HELP_OFFICE = ("\n【督办】督办 支部或单位 日期 事项：立项；督办：查看清单；确认 D-编号；重开 D-编号 原因；"
-               "关联 D-编号 T-编号")
-HELP_OWNER = "\n【督办】督办：本单位事项；进展 D-编号 内容；完成 D-编号 说明"
+               "关联 D-编号 T-编号；"
+               "会议 联席会议 日期 时间 地点 主题：安排联席会议")
+HELP_OWNER = "\n【督办】督办：本单位事项；进展 D-编号 内容；完成 D-编号 说明；议题 内容：提交联席会议议题"

@@ -83,14 +83,14 @@ def _names(text: str) -> list[str]:
 
 
 def parse_line(text: str, conf: MeetingsConf, *, now: datetime, tz: ZoneInfo,
-               groups: tuple[str, ...] = ()) -> ParsedMeeting:
-    """MeetingError: no_kind / bad_kind / no_date / bad_date / no_time / bad_time."""
+               groups: tuple[str, ...] = (), scope: str = "branch") -> ParsedMeeting:
+    """MeetingError: no_kind / bad_kind / no_date / bad_date / no_time / bad_time. `scope`: which kinds count."""
     head, *rest = SECTIONS.split(text.strip())
     tokens = head.split()
     if not tokens:
         raise MeetingError("no_kind")
     kind = conf.find(tokens[0])
-    if kind is None or kind.scope != "branch":
+    if kind is None or kind.scope != scope:
         raise MeetingError("bad_kind", word=tokens[0])
     today = now.astimezone(tz).date()
     day, hm, group, words = None, None, "", []

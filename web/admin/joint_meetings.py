@@ -1,0 +1,85 @@
+"""联席会议 page: schedule a consortium-level meeting (invitees notified), its draft agenda per unit (edit in a
+textarea, send to the invitees), the topics units sent (议题) and the decided items of each meeting."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from models.joint import JointItem
+from models.party import Meeting
+from services.joint import agenda
+from services.joint.items import JointError
+from services.meetings.parse import MeetingError
+from web.admin.base import bp, require_write
+from web.admin.joint import _office_person
+
+ERRORS = {"past": "会议时间已过。", "too_far": "会议时间在一年以后，请核对日期。", "bad_kind": "请选择会议类型。",
+          "agenda_empty": "议程内容为空。"}
+
+
+def _meeting(meeting_id: int) -> Meeting:
+    meeting = g.db.get(Meeting, meeting_id)
+    codes = {k.code for k in agenda.joint_kinds(g.settings.meetings)}
+    if meeting is None or meeting.consortium_id != g.consortium.id or meeting.kind not in codes:
+        abort(404)
+    return meeting
+
+
+@bp.get("/joint-meetings")
+def joint_meetings_page():
+    cid = g.consortium.id
+    rows = agenda.joint_meetings(g.db, cid, g.settings.meetings)
+    picked = request.args.get("m", "")
+    current = _meeting(int(picked)) if picked.isdigit() else \
+        (agenda.next_meeting(g.db, cid, g.settings.meetings, now=g.now) or (rows[0] if rows else None))
+    items = g.db.scalars(select(JointItem).where(JointItem.meeting_id == current.id).order_by(JointItem.id)).all() \
+        if current else []
+    return render_template("admin/joint_meetings.html", rows=rows, current=current, items=items,
+                           kinds=agenda.joint_kinds(g.settings.meetings), tz=g.settings.tz,
+                           draft=agenda.draft(g.db, g.settings, current, now=g.now) if current else "",
+                           topics=agenda.topics(g.db, current.id) if current else [],
+                           invitees=len(agenda.invitees(g.db, cid)), page_id="joint_meetings")
+
+
+@bp.post("/joint-meetings")
+def joint_meeting_create():
+    require_write()
+    form = request.form
+    kind = g.settings.meetings.kind(form.get("kind", ""))
+    author = _office_person()
+    try:
+        starts = datetime.combine(date.fromisoformat(form.get("date", "")), time.fromisoformat(form.get("time", "")),
+                                  tzinfo=g.settings.tz)
+    except ValueError:
+        flash("请填写会议日期和时间。", "error")
+        return redirect(url_for("admin.joint_meetings_page"))
+    if kind is None or author is None:
+        flash(ERRORS["bad_kind"], "error")
+        return redirect(url_for("admin.joint_meetings_page"))
+    try:
+        meeting, notified = agenda.create(g.db, author, kind, starts, form.get("place", "").strip(),
+                                          form.get("title", "").strip(), now=g.now, tz=g.settings.tz,
+                                          sandbox=g.settings.sandbox)
+    except MeetingError as exc:
+        flash(ERRORS.get(exc.code, exc.code), "error")
+        return redirect(url_for("admin.joint_meetings_page"))
+    g.db.commit()
+    flash(f"已安排{kind.name} {meeting.number}，已通知{notified}人。", "ok")
+    return redirect(url_for("admin.joint_meetings_page", m=meeting.id))
+
+
+@bp.post("/joint-meetings/<int:meeting_id>/agenda")
+def joint_agenda_send(meeting_id: int):
+    require_write()
+    meeting = _meeting(meeting_id)
+    try:
+        sent = agenda.send_agenda(g.db, meeting, request.form.get("agenda", "")[:5000], now=g.now,
+                                  sandbox=g.settings.sandbox)
+    except JointError as exc:
+        flash(ERRORS.get(exc.code, exc.code), "error")
+        return redirect(url_for("admin.joint_meetings_page", m=meeting.id))
+    g.db.commit()
+    flash(f"议程已发送给{sent}人。", "ok")
+    return redirect(url_for("admin.joint_meetings_page", m=meeting.id))
