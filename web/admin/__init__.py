@@ -1,5 +1,5 @@
 """The committee office's web console at /admin: one blueprint (web/admin/base.py), one page module a feature."""
-from web.admin import (auth, joint, meetings, org, pairing, reminders, reports, roster,  # noqa: F401 (routes)
+from web.admin import (auth, joint, meetings, org, pairing, plans, reminders, reports, roster,  # noqa: F401
                        routing_learning, tasks)
 from web.admin.base import bp
 
