@@ -1,11 +1,14 @@
 """`items list` (督办事项) and `score` (考核): joint-meeting follow-up from the command line."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from commands.base import emit, instant, pass_env
 from core.clock import utcnow
-from services.joint import listing, scores
+from services.joint import listing, plans, scores
+from services.org import structure as org
 
 
 @click.group("items")
@@ -57,4 +60,39 @@ def score_command(env, year, period, consortium, at, as_json) -> None:
         click.echo(f"{r['consortium']}\t{r['branch']}\t{r['score']}")
 
 
-COMMANDS = (items_group, score_command)
+@click.group("plan")
+def plan_group() -> None:
+    """Yearly branch plans (年度计划)."""
+
+
+@plan_group.command("import")
+@click.option("--file", "path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--consortium", default=None, help="Consortium code (default: the first).")
+@click.option("--year", type=click.IntRange(2000, 2100), default=None, help="Year of rows with no 年度.")
+@pass_env
+def plan_import(env, path: Path, consortium: str | None, year: int | None) -> None:
+    """Insert or update plans by (支部, 年度); any bad row: nothing is written, every bad row listed."""
+    with env.session() as session:
+        org.sync_org(session, env.settings)
+        cons = org.consortium_by_code(session, consortium)
+        if cons is None:
+            raise click.BadParameter(f"unknown consortium {consortium!r}", param_hint="--consortium")
+        try:
+            result = plans.import_plans(session, cons, path.read_bytes(), year=year, now=utcnow())
+        except plans.PlanError as exc:
+            session.rollback()
+            lines = [f"第 {r} 行：{p}" if r else p for r, p in exc.problems]
+            raise click.ClickException("计划未导入（没有写入任何一行）：\n" + "\n".join(lines)) from None
+        session.commit()
+    emit({"consortium": cons.code, **result})
+
+
+@plan_group.command("template")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def plan_template(out: Path) -> None:
+    """Write the xlsx template (支部, 年度, 主题党日主题, 结对活动次数, 义诊次数, 党课主题, 工作要点)."""
+    plans.write_template(out)
+    click.echo(str(out))
+
+
+COMMANDS = (items_group, score_command, plan_group)

@@ -13,6 +13,7 @@ from core.clock import utcnow
 from services.org import structure as org
 from services.shared import periods
 from models.org import Branch
+from services.joint import review
 from services.meetings import book, listing
 from services.meetings import meetings as svc
 from services.meetings.parse import MeetingError
@@ -97,7 +98,10 @@ def export_branch_book(env, branch: str, year: int, consortium: str | None, out:
         org.sync_org(session, env.settings)
         session.commit()
         row = session.get(Branch, _branch_id(session, env.settings, branch, consortium))
-        result = book.write_book(session, row, year, env.settings.meetings, out, now=utcnow(), tz=env.settings.tz)
+        now = utcnow()
+        text, _ = review.draft(session, row, year, env.settings, now=now)
+        result = book.write_book(session, row, year, env.settings.meetings, out, now=now, tz=env.settings.tz,
+                                 review_text=text)
     emit({"out": str(out), "branch": branch, "year": year, **result})
 
 

@@ -14,6 +14,7 @@ from handlers import meeting_texts as t
 from handlers.router import Context, Router, command, event, msg_type, role
 from models.org import Branch, Invite
 from models.party import Attendance, Meeting
+from services.joint import plans
 from services.meetings import attendance, listing, matrix, media, roster
 from services.meetings import meetings as svc
 from services.meetings.parse import MeetingError
@@ -232,7 +233,8 @@ def branch_status(msg: Inbound, ctx: Context) -> str:
             ctx.member.branch_id, 0)
         lines.append(t.STATUS_LINE.format(kind=kind.name, period=matrix.PERIOD_WORDS[kind.every], held=n,
                                           required=kind.minimum, mark="✔" if n >= kind.minimum else "✘"))
-    return "\n".join(lines)
+    plan = plans.progress_line(ctx.session, ctx.member.branch_id, _today(ctx).year, ctx.settings, now=ctx.now)
+    return "\n".join(lines + ([plan] if plan else []))
 
 
 @router.on(OFFICE, command("未开展", "组织生活"))

@@ -105,5 +105,9 @@ class YearPlan(Base):
     year: Mapped[int]
     targets: Mapped[dict] = mapped_column(default=dict)
     points: Mapped[str] = mapped_column(Text, default="")
+    themes: Mapped[list] = mapped_column(default=list)   # 主题党日 themes, one a month in order
+    topics: Mapped[list] = mapped_column(default=list)   # 党课 topics
+    review: Mapped[str] = mapped_column(Text, default="")  # the edited year-end 述职 draft ("" = not edited)
+    review_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
     branch: Mapped[Branch] = relationship(lazy="joined")

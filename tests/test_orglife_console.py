@@ -21,7 +21,7 @@ from tests.test_console_security import HOSTILE, PASSWORD, logged_in
 from tests.test_meetings import invoke
 
 NOW = datetime(2026, 12, 15, 3, 0, tzinfo=timezone.utc)
-SHEETS = ["党员名册", "三会一课", "主题党日", "组织生活会", "结对活动", "诉求办理", "月报", "党员参与"]
+SHEETS = ["党员名册", "三会一课", "主题党日", "组织生活会", "结对活动", "诉求办理", "月报", "党员参与", "述职评议"]
 
 
 @pytest.fixture

@@ -114,8 +114,9 @@ def folder_name(summary: dict) -> str:
 
 
 def write_book(session: Session, branch: Branch, year: int, conf: MeetingsConf, out: IO[bytes] | Path, *,
-               now: datetime, tz: ZoneInfo) -> dict:
-    """Write the zip; returns {"meetings", "photos", "empty"}."""
+               now: datetime, tz: ZoneInfo, review_text: str = "") -> dict:
+    """Write the zip; returns {"meetings", "photos", "empty"}. `review_text` (the 述职评议 draft) becomes
+    the sheet 述职评议 (one paragraph a row) and 述职评议.txt."""
     rows, book = _meetings(session, branch, year, conf, now=now, tz=tz)
     photos = _photos(session, [m.id for m in rows])
     sheets = [("党员名册", [Column("姓名", 10), Column("身份", 10), Column("职务", 8), Column("党小组", 12),
@@ -128,6 +129,9 @@ def write_book(session: Session, branch: Branch, year: int, conf: MeetingsConf, 
                             Column("请假", 8), Column("缺席", 8), Column("已转出", 8)],
                    [[p["name"], MEMBER_LABELS.get(p["status"], p["status"]), p["expected"], p["present"], p["leave"],
                      p["absent"], "是" if p["archived"] else ""] for p in people]))
+    if review_text:
+        sheets.append(("述职评议", [Column("述职评议材料（草稿）", 100)],
+                       [[line] for line in review_text.split("\n") if line.strip()]))
     count = 0
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         xlsx = io.BytesIO()
@@ -140,6 +144,8 @@ def write_book(session: Session, branch: Branch, year: int, conf: MeetingsConf, 
                             compress_type=zipfile.ZIP_STORED)
                 entry.photos.append(path)
                 count += 1
+        if review_text:
+            zf.writestr("述职评议.txt", review_text.encode("utf-8-sig"))
         zf.writestr("index.html", render_index(branch.name, year, book, people, now=now, tz=tz))
     return {"meetings": len(book), "photos": count, "empty": not book}
 

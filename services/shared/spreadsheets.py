@@ -108,3 +108,22 @@ def write_csv(out: IO[bytes] | Path, columns: Iterable[Column], rows: Iterable[l
     else:
         out.write(data)
     return count
+
+
+def cell_text(value: Any) -> str:
+    """A read cell as stripped text (None -> "", 3.0 -> "3")."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def read_first_sheet(data: bytes) -> list[list[str]]:
+    """Every row of an xlsx's first sheet as text cells; ValueError when the bytes are no xlsx."""
+    from openpyxl import load_workbook
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a file that is no xlsx
+        raise ValueError(f"无法读取 xlsx 文件（{exc.__class__.__name__}）") from None
+    return [[cell_text(v) for v in row] for row in wb.worksheets[0].iter_rows(values_only=True)]

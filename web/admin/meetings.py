@@ -9,6 +9,7 @@ from flask import abort, g, render_template, request, send_file
 from sqlalchemy import select
 
 from models.org import Branch
+from services.joint import review
 from services.meetings import book, listing, matrix, media
 from services.meetings import meetings as svc
 from services.meetings.parse import MeetingError
@@ -99,7 +100,8 @@ def orglife_book(code: str):
     """The branch's 台账 book of the year (same as `export branch-book`); read-only, so every role may."""
     branch, year = own_branch(code), year_arg()
     buffer = io.BytesIO()
-    book.write_book(g.db, branch, year, g.settings.meetings, buffer, now=g.now, tz=g.settings.tz)
+    text, _ = review.draft(g.db, branch, year, g.settings, now=g.now)
+    book.write_book(g.db, branch, year, g.settings.meetings, buffer, now=g.now, tz=g.settings.tz, review_text=text)
     buffer.seek(0)
     return send_file(buffer, mimetype="application/zip", as_attachment=True,
                      download_name=book.book_filename(branch, year))

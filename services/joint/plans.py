@@ -1,0 +1,154 @@
+"""Yearly branch plans (年度计划): xlsx import (all rows or none), the template, edits and progress lines.
+
+A plan's counted targets live in `YearPlan.targets` (主题党日 and 党课 = the number of themes/topics,
+结对活动, 义诊); measures.plan_counts counts them from the records."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.config import Settings
+from models.joint import YearPlan
+from models.org import Branch, Consortium
+from services.joint import measures
+from services.org import structure as org
+from services.shared.spreadsheets import Column, read_first_sheet, write_workbook
+
+HEADERS = ("支部", "年度", "主题党日主题", "结对活动次数", "义诊次数", "党课主题", "工作要点")
+SPLIT = re.compile(r"[；;\n]+")
+
+
+class PlanError(ValueError):
+    def __init__(self, problems: list[tuple[int, str]]):
+        super().__init__("; ".join(f"{r}: {p}" for r, p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    branch: Branch
+    year: int
+    themes: list[str]
+    pairing: int
+    clinics: int
+    topics: list[str]
+    points: str
+
+
+def split_list(text: str) -> list[str]:
+    return [p.strip() for p in SPLIT.split(text or "") if p.strip()]
+
+
+def targets_of(themes: list[str], topics: list[str], pairing: int, clinics: int) -> dict:
+    return {"主题党日": len(themes), "党课": len(topics), "结对活动": pairing, "义诊": clinics}
+
+
+def write_template(out: IO[bytes] | Path) -> None:
+    example = [["妇儿党支部", "2027", "学习二十大精神；重温入党誓词；义诊进社区", "4", "2", "医德医风；廉洁行医",
+                "一、加强班子建设；二、推进结对帮扶"]]
+    write_workbook(out, [("年度计划", [Column(h, 20) for h in HEADERS], example)])
+
+
+def _count(text: str, label: str, problems: list[str]) -> int:
+    if not text:
+        return 0
+    if not text.isdigit() or int(text) > 999:
+        problems.append(f"{label}「{text}」应为 0–999 的整数")
+        return 0
+    return int(text)
+
+
+def _parse(session: Session, cons: Consortium, number: int, cells: list[str], year: int | None) -> PlanRow:
+    branch_text, year_text, themes, pairing, clinics, topics, points = (cells + [""] * 7)[:7]
+    problems: list[str] = []
+    branch = org.find_branch(session, cons.id, branch_text) if branch_text else None
+    if branch is None:
+        problems.append(f"支部「{branch_text}」不存在" if branch_text else "缺少支部")
+    row_year = year
+    if year_text:
+        if not (year_text.isdigit() and 2000 <= int(year_text) <= 2100):
+            problems.append(f"年度「{year_text}」应为四位年份")
+        elif year is not None and int(year_text) != year:
+            problems.append(f"年度 {year_text} 与 --year {year} 不符")
+        else:
+            row_year = int(year_text)
+    elif year is None:
+        problems.append("缺少年度")
+    counts = (_count(pairing, "结对活动次数", problems), _count(clinics, "义诊次数", problems))
+    if len(split_list(themes)) > 12:
+        problems.append("主题党日主题最多 12 个（每月一个）")
+    if problems:
+        raise PlanError([(number, "；".join(problems))])
+    return PlanRow(branch, row_year, split_list(themes), counts[0], counts[1], split_list(topics), points)
+
+
+def read_rows(session: Session, cons: Consortium, data: bytes, *, year: int | None = None) -> list[PlanRow]:
+    """Every row of the first sheet; PlanError lists every bad row (with its number)."""
+    try:
+        rows = read_first_sheet(data)
+    except ValueError as exc:
+        raise PlanError([(0, str(exc))]) from None
+    if not rows or rows[0][:2] != list(HEADERS[:2]):
+        raise PlanError([(1, "第一行应为表头：" + "、".join(HEADERS))])
+    parsed, problems, seen = [], [], {}
+    for number, cells in enumerate(rows[1:], start=2):
+        if not any(cells):
+            continue
+        try:
+            row = _parse(session, cons, number, cells, year)
+        except PlanError as exc:
+            problems += exc.problems
+            continue
+        key = (row.branch.id, row.year)
+        if key in seen:
+            problems.append((number, f"与第 {seen[key]} 行重复（同一支部同一年度）"))
+            continue
+        seen[key] = number
+        parsed.append(row)
+    if problems:
+        raise PlanError(problems)
+    return parsed
+
+
+def get_plan(session: Session, branch_id: int, year: int) -> YearPlan | None:
+    return session.scalar(select(YearPlan).where(YearPlan.branch_id == branch_id, YearPlan.year == year))
+
+
+def save_plan(session: Session, branch: Branch, year: int, *, themes: list[str], topics: list[str],
+              pairing: int, clinics: int, points: str, now: datetime) -> tuple[YearPlan, bool]:
+    """Insert or update; returns (plan, changed). The edited 述职 draft is kept."""
+    plan = get_plan(session, branch.id, year)
+    targets = targets_of(themes, topics, pairing, clinics)
+    if plan is None:
+        plan = YearPlan(branch_id=branch.id, year=year, targets={}, points="", themes=[], topics=[], updated_at=now)
+        session.add(plan)
+    elif (plan.targets, plan.themes, plan.topics, plan.points) == (targets, themes, topics, points):
+        return plan, False
+    plan.targets, plan.themes, plan.topics, plan.points, plan.updated_at = targets, themes, topics, points, now
+    session.flush()
+    return plan, True
+
+
+def import_plans(session: Session, cons: Consortium, data: bytes, *, year: int | None, now: datetime) -> dict:
+    """Nothing is written when any row is bad; importing the same file twice changes nothing."""
+    rows = read_rows(session, cons, data, year=year)
+    changed = sum(save_plan(session, r.branch, r.year, themes=r.themes, topics=r.topics, pairing=r.pairing,
+                            clinics=r.clinics, points=r.points, now=now)[1] for r in rows)
+    return {"rows": len(rows), "changed": changed}
+
+
+def progress(session: Session, branch_id: int, year: int, settings: Settings, *, now: datetime) -> list[tuple]:
+    return measures.plan_counts(session, branch_id, year, settings.meetings, settings.tz, now=now)
+
+
+def progress_line(session: Session, branch_id: int, year: int, settings: Settings, *, now: datetime) -> str:
+    """年度计划：主题党日 3/12，党课 1/4 … — one line, "" when the branch has no plan."""
+    rows = progress(session, branch_id, year, settings, now=now)
+    shown = [f"{name} {done}/{target}" for name, done, target in rows if target]
+    return f"{year}年度计划：" + "，".join(shown) if shown else ""
