@@ -91,3 +91,9 @@ def emit_rows(rows: list[dict], as_json: bool, line) -> None:
         return
     for row in rows:
         click.echo(line(row))
+
+
+def rows_refused(what: str, exc) -> click.ClickException:
+    """A refused import (SheetError): every bad row by number, and that nothing was written."""
+    lines = [f"第 {r} 行：{p}" if r else p for r, p in exc.problems]
+    return click.ClickException(f"{what}未导入（没有写入任何一行）：\n" + "\n".join(lines))

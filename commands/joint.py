@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from commands.base import emit, instant, pass_env
+from commands.base import emit, instant, pass_env, rows_refused
 from core.clock import utcnow
 from services.joint import listing, plans, scores
 from services.org import structure as org
@@ -81,8 +81,7 @@ def plan_import(env, path: Path, consortium: str | None, year: int | None) -> No
             result = plans.import_plans(session, cons, path.read_bytes(), year=year, now=utcnow())
         except plans.PlanError as exc:
             session.rollback()
-            lines = [f"第 {r} 行：{p}" if r else p for r, p in exc.problems]
-            raise click.ClickException("计划未导入（没有写入任何一行）：\n" + "\n".join(lines)) from None
+            raise rows_refused("计划", exc) from None
         session.commit()
     emit({"consortium": cons.code, **result})
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from commands.base import emit, emit_rows, pass_env
+from commands.base import emit, emit_rows, pass_env, rows_refused
 
 from core.clock import utcnow
 from services.org import structure as org
@@ -37,8 +37,7 @@ def roster_import(env, consortium: str | None, path: Path) -> None:
             result = roster.import_roster(session, cons, path.read_bytes(), now=utcnow())
         except roster.RosterError as exc:
             session.rollback()
-            lines = [f"第 {r} 行：{p}" if r else p for r, p in exc.problems]
-            raise click.ClickException("名册未导入（没有写入任何一行）：\n" + "\n".join(lines)) from None
+            raise rows_refused("名册", exc) from None
         session.commit()
     emit({"consortium": cons.code, **result})
 

@@ -18,16 +18,14 @@ from models.joint import YearPlan
 from models.org import Branch, Consortium
 from services.joint import measures
 from services.org import structure as org
-from services.shared.spreadsheets import Column, read_first_sheet, write_workbook
+from services.shared.spreadsheets import Column, SheetError, parse_sheet, write_workbook
 
 HEADERS = ("支部", "年度", "主题党日主题", "结对活动次数", "义诊次数", "党课主题", "工作要点")
 SPLIT = re.compile(r"[；;\n]+")
 
 
-class PlanError(ValueError):
-    def __init__(self, problems: list[tuple[int, str]]):
-        super().__init__("; ".join(f"{r}: {p}" for r, p in problems))
-        self.problems = problems
+class PlanError(SheetError):
+    """A plan import refused: `problems` lists (row number or 0, Chinese reason)."""
 
 
 @dataclass(frozen=True)
@@ -90,30 +88,9 @@ def _parse(session: Session, cons: Consortium, number: int, cells: list[str], ye
 
 def read_rows(session: Session, cons: Consortium, data: bytes, *, year: int | None = None) -> list[PlanRow]:
     """Every row of the first sheet; PlanError lists every bad row (with its number)."""
-    try:
-        rows = read_first_sheet(data)
-    except ValueError as exc:
-        raise PlanError([(0, str(exc))]) from None
-    if not rows or rows[0][:2] != list(HEADERS[:2]):
-        raise PlanError([(1, "第一行应为表头：" + "、".join(HEADERS))])
-    parsed, problems, seen = [], [], {}
-    for number, cells in enumerate(rows[1:], start=2):
-        if not any(cells):
-            continue
-        try:
-            row = _parse(session, cons, number, cells, year)
-        except PlanError as exc:
-            problems += exc.problems
-            continue
-        key = (row.branch.id, row.year)
-        if key in seen:
-            problems.append((number, f"与第 {seen[key]} 行重复（同一支部同一年度）"))
-            continue
-        seen[key] = number
-        parsed.append(row)
-    if problems:
-        raise PlanError(problems)
-    return parsed
+    return parse_sheet(data, HEADERS, lambda number, cells: _parse(session, cons, number, cells, year),
+                       key=lambda row: (row.branch.id, row.year), duplicate="与第 {row} 行重复（同一支部同一年度）",
+                       error=PlanError)
 
 
 def get_plan(session: Session, branch_id: int, year: int) -> YearPlan | None:

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from io import BytesIO
 from pathlib import Path
 from typing import IO
 
-from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.org import Branch, Consortium, Person
 from models.party import PartyMember
 from services.org import structure as org
-from services.shared.spreadsheets import Column, write_workbook
+from services.shared.spreadsheets import Column, SheetError, parse_sheet, write_workbook
 
 HEADERS = ("支部", "姓名", "身份", "职务", "党小组", "手机号")
 STATUS_WORDS = {"正式党员": "full", "正式": "full", "预备党员": "probationary", "预备": "probationary"}
@@ -26,12 +24,8 @@ STATUS_LABELS = {"full": "正式党员", "probationary": "预备党员"}
 DUTY_LABELS = {"secretary": "书记", "deputy": "副书记", "committee": "委员", "member": "党员"}
 
 
-class RosterError(Exception):
+class RosterError(SheetError):
     """A roster change refused; `problems` lists (row number or 0, Chinese reason)."""
-
-    def __init__(self, problems: list[tuple[int, str]]):
-        self.problems = problems
-        super().__init__("; ".join(f"row {r}: {p}" if r else p for r, p in problems))
 
 
 @dataclass(frozen=True)
@@ -49,14 +43,6 @@ def write_template(out: IO[bytes] | Path) -> None:
     example = [["妇儿党支部", "张三", "正式党员", "委员", "第一党小组", "13800000000"],
                ["妇儿党支部", "李四", "预备党员", "党员", "第一党小组", ""]]
     write_workbook(out, [("党员名册", [Column(h, 16) for h in HEADERS], example)])
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 def _parse_row(session: Session, consortium: Consortium, number: int, values: list) -> RosterRow:
@@ -82,32 +68,9 @@ def _parse_row(session: Session, consortium: Consortium, number: int, values: li
 
 def read_rows(session: Session, consortium: Consortium, data: bytes) -> list[RosterRow]:
     """Every row of the workbook's first sheet; RosterError lists every bad row (with its number)."""
-    try:
-        wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a file that is no xlsx
-        raise RosterError([(0, f"无法读取 xlsx 文件（{exc.__class__.__name__}）")]) from None
-    rows = list(wb.worksheets[0].iter_rows(values_only=True))
-    if not rows or [_cell(v) for v in rows[0][:2]] != list(HEADERS[:2]):
-        raise RosterError([(1, "第一行应为表头：" + "、".join(HEADERS))])
-    parsed, problems, seen = [], [], {}
-    for number, values in enumerate(rows[1:], start=2):
-        cells = [_cell(v) for v in values]
-        if not any(cells):
-            continue
-        try:
-            row = _parse_row(session, consortium, number, cells)
-        except RosterError as exc:
-            problems += exc.problems
-            continue
-        key = (row.branch.id, row.name)
-        if key in seen:
-            problems.append((number, f"与第 {seen[key]} 行重复（同一支部同名）"))
-            continue
-        seen[key] = number
-        parsed.append(row)
-    if problems:
-        raise RosterError(problems)
-    return parsed
+    return parse_sheet(data, HEADERS, lambda number, cells: _parse_row(session, consortium, number, cells),
+                       key=lambda row: (row.branch.id, row.name), duplicate="与第 {row} 行重复（同一支部同名）",
+                       error=RosterError)
 
 
 def import_roster(session: Session, consortium: Consortium, data: bytes, *, now: datetime) -> dict:

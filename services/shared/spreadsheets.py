@@ -127,3 +127,41 @@ def read_first_sheet(data: bytes) -> list[list[str]]:
     except Exception as exc:  # openpyxl raises many kinds on a file that is no xlsx
         raise ValueError(f"无法读取 xlsx 文件（{exc.__class__.__name__}）") from None
     return [[cell_text(v) for v in row] for row in wb.worksheets[0].iter_rows(values_only=True)]
+
+
+class SheetError(ValueError):
+    """An import refused as a whole: `problems` lists (row number or 0, Chinese reason); nothing is written."""
+
+    def __init__(self, problems: list[tuple[int, str]]):
+        self.problems = problems
+        super().__init__("; ".join(f"row {r}: {p}" if r else p for r, p in problems))
+
+
+def parse_sheet(data: bytes, headers: tuple[str, ...], parse_row, key, duplicate: str,
+                error: type[SheetError] = SheetError) -> list:
+    """The first sheet's rows through `parse_row(number, cells)`; every bad or repeated row is collected and
+    raised together as `error`, so a file with one bad row writes nothing. `key(row)` finds repeats;
+    `duplicate` names the earlier row ("与第 {row} 行重复…")."""
+    try:
+        rows = read_first_sheet(data)
+    except ValueError as exc:
+        raise error([(0, str(exc))]) from None
+    if not rows or rows[0][:2] != list(headers[:2]):
+        raise error([(1, "第一行应为表头：" + "、".join(headers))])
+    parsed, problems, seen = [], [], {}
+    for number, cells in enumerate(rows[1:], start=2):
+        if not any(cells):
+            continue
+        try:
+            row = parse_row(number, cells)
+        except SheetError as exc:
+            problems += exc.problems
+            continue
+        if key(row) in seen:
+            problems.append((number, duplicate.format(row=seen[key(row)])))
+            continue
+        seen[key(row)] = number
+        parsed.append(row)
+    if problems:
+        raise error(problems)
+    return parsed
