@@ -285,8 +285,11 @@ def create_queued_task(session: Session, inbound_id: int, *, sandbox: bool) -> T
 
 
 def create_queued_tasks_of(session: Session, openid: str, *, sandbox: bool) -> int:
-    """Before the full path looks at a sender's requests: their stored fast-lane requests become tasks now."""
+    """Before the full path looks at a sender's requests: their stored fast-lane requests become tasks now.
+
+    Rows a worker is turning into tasks at this moment are locked by it and skipped (PostgreSQL SKIP LOCKED):
+    waiting for them could outlast WeChat's five seconds, and they become tasks anyway."""
     ids = session.scalars(select(InboundMessage.id).where(InboundMessage.openid == openid,
                                                           InboundMessage.status == QUEUED)
-                          .order_by(InboundMessage.id)).all()
+                          .order_by(InboundMessage.id).with_for_update(skip_locked=True)).all()
     return sum(create_queued_task(session, i, sandbox=sandbox) is not None for i in ids)
