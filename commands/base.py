@@ -9,6 +9,7 @@ import click
 
 from core.config import Settings, load_settings
 from models.db import create_schema, make_engine, make_session_factory
+from services.shared.spreadsheets import SheetError
 
 
 def emit(data: Any) -> None:
@@ -97,3 +98,23 @@ def rows_refused(what: str, exc) -> click.ClickException:
     """A refused import (SheetError): every bad row by number, and that nothing was written."""
     lines = [f"第 {r} 行：{p}" if r else p for r, p in exc.problems]
     return click.ClickException(f"{what}未导入（没有写入任何一行）：\n" + "\n".join(lines))
+
+
+def one_consortium(session, settings: Settings, code: str | None):
+    """The consortium named by --consortium (None: the first of config.yaml), after loading the organisation."""
+    from services.org import structure as org
+    org.sync_org(session, settings)
+    return org.consortium_by_code(session, None) if code is None else chosen_consortia(session, code)[0]
+
+
+def import_sheet(env: Env, consortium: str | None, what: str, do_import) -> None:
+    """`… import --file F.xlsx`: `do_import(session, consortium)` or nothing at all; prints the counts as JSON."""
+    with env.session() as session:
+        cons = one_consortium(session, env.settings, consortium)
+        try:
+            result = do_import(session, cons)
+        except SheetError as exc:
+            session.rollback()
+            raise rows_refused(what, exc) from None
+        session.commit()
+    emit({"consortium": cons.code, **result})

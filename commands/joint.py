@@ -5,10 +5,9 @@ from pathlib import Path
 
 import click
 
-from commands.base import emit, instant, pass_env, rows_refused
+from commands.base import emit, import_sheet, instant, pass_env
 from core.clock import utcnow
 from services.joint import listing, plans, scores
-from services.org import structure as org
 
 
 @click.group("items")
@@ -72,18 +71,8 @@ def plan_group() -> None:
 @pass_env
 def plan_import(env, path: Path, consortium: str | None, year: int | None) -> None:
     """Insert or update plans by (支部, 年度); any bad row: nothing is written, every bad row listed."""
-    with env.session() as session:
-        org.sync_org(session, env.settings)
-        cons = org.consortium_by_code(session, consortium)
-        if cons is None:
-            raise click.BadParameter(f"unknown consortium {consortium!r}", param_hint="--consortium")
-        try:
-            result = plans.import_plans(session, cons, path.read_bytes(), year=year, now=utcnow())
-        except plans.PlanError as exc:
-            session.rollback()
-            raise rows_refused("计划", exc) from None
-        session.commit()
-    emit({"consortium": cons.code, **result})
+    import_sheet(env, consortium, "计划",
+                 lambda session, cons: plans.import_plans(session, cons, path.read_bytes(), year=year, now=utcnow()))
 
 
 @plan_group.command("template")

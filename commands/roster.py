@@ -5,18 +5,11 @@ from pathlib import Path
 
 import click
 
-from commands.base import emit, emit_rows, pass_env, rows_refused
+from commands.base import emit_rows, import_sheet, one_consortium, pass_env
 
 from core.clock import utcnow
 from services.org import structure as org
 from services.meetings import roster
-
-
-def _consortium(session, code: str | None):
-    cons = org.consortium_by_code(session, code)
-    if cons is None:
-        raise click.BadParameter(f"unknown consortium {code!r}", param_hint="--consortium")
-    return cons
 
 
 @click.group("roster")
@@ -30,16 +23,8 @@ def roster_group() -> None:
 @pass_env
 def roster_import(env, consortium: str | None, path: Path) -> None:
     """Insert or update members by (支部, 姓名); any bad row: nothing is written, every bad row listed."""
-    with env.session() as session:
-        org.sync_org(session, env.settings)
-        cons = _consortium(session, consortium)
-        try:
-            result = roster.import_roster(session, cons, path.read_bytes(), now=utcnow())
-        except roster.RosterError as exc:
-            session.rollback()
-            raise rows_refused("名册", exc) from None
-        session.commit()
-    emit({"consortium": cons.code, **result})
+    import_sheet(env, consortium, "名册",
+                 lambda session, cons: roster.import_roster(session, cons, path.read_bytes(), now=utcnow()))
 
 
 @roster_group.command("template")
@@ -58,9 +43,8 @@ def roster_template(out: Path) -> None:
 def roster_list(env, branch: str | None, consortium: str | None, as_json: bool) -> None:
     """Active members: [{"id", "name", "branch", "status", "duty", "group", "bound"}]."""
     with env.session() as session:
-        org.sync_org(session, env.settings)
+        cons = one_consortium(session, env.settings, consortium)
         session.commit()
-        cons = _consortium(session, consortium)
         branch_id = None
         if branch:
             row = org.branch_by_code(session, cons.id, branch)

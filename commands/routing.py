@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from commands.base import emit, pass_env
+from commands.base import emit, one_consortium, pass_env
 
 
 def _rules(env):
@@ -52,12 +52,7 @@ CONSORTIUM = click.option("--consortium", "consortium_code", default=None,
 
 
 def _consortium(env, session, code):
-    from commands.base import consortium_id
-    from services.org import structure as org
-    if code:
-        return consortium_id(session, env.settings, code)
-    org.sync_org(session, env.settings)
-    return org.consortium_by_code(session, None).id
+    return one_consortium(session, env.settings, code).id
 
 
 def _decide(env, code, action) -> None:

@@ -122,8 +122,7 @@ def process_message(state: WebhookState, msg: Inbound, *, now, deferred: bool = 
             return row.reply or ""
         member = people.get_or_create_person(session, msg.openid, now=now)
         ctx = Context(session=session, settings=state.settings, member=member, now=now,
-                      rules=state.live_rules.current(member.consortium_id, now) if state.live_rules else state.rules,
-                      inbound_id=row.id)
+                      rules=state.live_rules.current(member.consortium_id, now), inbound_id=row.id)
         try:
             with session.begin_nested():
                 reply = state.router.dispatch(msg, ctx)
