@@ -38,7 +38,7 @@ def test_a_burst_becomes_one_task_routed_once_and_notified_once(wechat, demo, se
     assert [(n.kind, n.to_openid) for n in notices if n.status != "superseded"] == [("task_new", LOGISTICS)]
     assert "能不能派人来修一下" in notices[0].text                        # the one notice holds the whole text
     with session_factory() as s:
-        actions = [e.action for e in s.scalars(select(TaskEvent).where(TaskEvent.task_id == task.id))]
+        actions = [e.action for e in s.scalars(select(TaskEvent).where(TaskEvent.task_id == task.id).order_by(TaskEvent.id))]
     assert actions == ["created", "supplemented"]                        # routed once, no re-route
 
 
