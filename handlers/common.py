@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core.wechat import Inbound
 from handlers import replies, texts
-from handlers import joint
+from handlers import joint, review
 from handlers.meetings import help_section
 from handlers.router import Context, Router, command, event, msg_type
 from models.org import Branch
@@ -23,7 +23,8 @@ router = Router("common")
 
 
 def help_text(ctx: Context) -> str:
-    return texts.HELP_HEADER + texts.HELP.get(ctx.member.role, "") + help_section(ctx) + joint.help_section(ctx)
+    return (texts.HELP_HEADER + texts.HELP.get(ctx.member.role, "") + help_section(ctx) + joint.help_section(ctx)
+            + review.help_section(ctx))
 
 
 def task_errors(example: str = "", list_cmd: str = "我的诉求"):

@@ -55,6 +55,8 @@ MEETING_ERRORS = {
     "closed": "{kind}（{when}）的签到时间是会前30分钟至会后2小时，现在不在签到时间内。{next}",
     "no_open": "现在没有可以签到的会议（会前30分钟至会后2小时可签到）。{next}",
     "already": "您已于 {time} 签到过{kind}（{when}），无需重复签到。",
+    "no_joint_for_minutes": "还没有已开始的联席会议。请先安排联席会议（会议 联席会议 …），会后再发送纪要。",
+    "bad_status": "参会状态不正确。",
 }
 NEXT_MEETING = "您的下一次会议：{kind} {when}，{place}。"
 NO_NEXT_MEETING = "您近期没有安排的会议。"

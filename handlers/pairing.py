@@ -9,6 +9,7 @@ from handlers import pairing_texts as t
 from handlers.reports import secretary_drafts
 from handlers.router import Context, Router, command, free_text, looks_like_command, msg_type, role
 from models.pairing import FOUR_ITEMS
+from services.joint import plans
 from services.pairing import activities
 from services.org import structure as org
 from services.pairing import agreements as pairing
@@ -123,14 +124,19 @@ def my_pairings(msg: Inbound, ctx: Context) -> str:
     if not rows:
         return t.PAIRINGS_EMPTY.format(branch=name)
     lines = [t.PAIRINGS_HEADER.format(branch=name, year=year)]
+    planned = plans.pairing_progress(ctx.session, ctx.member.branch_id, year, ctx.settings, now=ctx.now)
     for r in rows:
         line = t.PAIRING_LINE.format(unit=r.unit, status=_four_status(r),
                                      needs=t.PAIRING_NEEDS.format(count=r.needs_open) if r.needs_open else "")
+        if r.unit_id in planned:
+            line += t.PAIRING_PLAN.format(year=year, progress=planned[r.unit_id])
         if r.signed_on or r.duties:
             line += t.PAIRING_AGREEMENT.format(signed=r.signed_on or "-", ends=r.ends_on or "-",
                                                duties=("；" + "、".join(r.duties)) if r.duties else "")
         lines.append(line)
-    return "\n".join(lines + [t.PAIRINGS_FOOTER])
+    branch_plan = plans.progress_line(ctx.session, ctx.member.branch_id, year, ctx.settings, now=ctx.now,
+                                      pairings=False)
+    return "\n".join(lines + ([branch_plan] if branch_plan else []) + [t.PAIRINGS_FOOTER])
 
 
 @router.on(OFFICE, command("四个一", "结对", click="PAIRING"))

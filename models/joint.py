@@ -96,6 +96,20 @@ class AgendaTopic(Base):
     created_at: Mapped[datetime]
 
 
+class JointAttendance(Base):
+    """An invitee of a 联席会议 (the office, a secretary, a unit's contact): expected, present or on leave."""
+    __tablename__ = "joint_attendance"
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
+    id: Mapped[intpk]
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    status: Mapped[str] = mapped_column(String(16), default="expected")  # expected | present | leave
+    reason: Mapped[str] = mapped_column(Text, default="")
+    signed_at: Mapped[datetime | None]
+    via: Mapped[str] = mapped_column(String(16), default="")  # text | scan | console
+    person: Mapped[Person] = relationship(lazy="joined")
+
+
 class YearPlan(Base):
     """A branch's plan for a year: counted targets (name -> number) and its 工作要点 as text."""
     __tablename__ = "joint_year_plans"
@@ -104,6 +118,7 @@ class YearPlan(Base):
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
     year: Mapped[int]
     targets: Mapped[dict] = mapped_column(default=dict)
+    pairing_targets: Mapped[dict] = mapped_column(default=dict)  # 结对活动/义诊 for EACH of the branch's pairings
     points: Mapped[str] = mapped_column(Text, default="")
     themes: Mapped[list] = mapped_column(default=list)   # 主题党日 themes, one a month in order
     topics: Mapped[list] = mapped_column(default=list)   # 党课 topics

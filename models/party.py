@@ -61,6 +61,8 @@ class Meeting(Base):
     late_recorded: Mapped[bool] = mapped_column(default=False)
     minutes: Mapped[str] = mapped_column(Text, default="")
     minutes_at: Mapped[datetime | None]  # the last 纪要: photos right after it belong here
+    agenda: Mapped[str] = mapped_column(Text, default="")  # 联席会议: the agenda as the office sent it
+    agenda_sent_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime]
     cancelled_at: Mapped[datetime | None]

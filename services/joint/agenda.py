@@ -16,7 +16,7 @@ from models.joint import STATUS_LABELS, AgendaTopic, JointItem
 from models.org import Person, Unit
 from models.party import Meeting
 from models.task import OPEN_STATUSES, Task
-from services.joint import contacts
+from services.joint import attendance, contacts
 from services.joint.items import JointError
 from services.meetings import meetings as meeting_svc
 from services.meetings.parse import MeetingError, parse_line
@@ -76,17 +76,20 @@ def schedule(session: Session, person: Person, text: str, conf: MeetingsConf, *,
 
 
 def _send(session: Session, meeting: Meeting, text: str, *, now: datetime, sandbox: bool) -> int:
+    """To today's invitees (a contact set after scheduling joins the meeting's list)."""
     people = invitees(session, meeting.consortium_id)
+    attendance.invite(session, meeting, people)
     for person in people:
         outbox.enqueue(session, person.openid, KIND, text, now=now, sandbox=sandbox, payload={"meeting": meeting.id})
     return len(people)
 
 
 def send_agenda(session: Session, meeting: Meeting, text: str, *, now: datetime, sandbox: bool) -> int:
-    """The office's edited agenda to every invitee; returns how many."""
-    text = text.strip()
+    """The office's edited agenda to every invitee, kept on the meeting as sent; returns how many."""
+    text = text.replace("\r\n", "\n").strip()
     if not text:
         raise JointError("agenda_empty")
+    meeting.agenda, meeting.agenda_sent_at = text, now
     return _send(session, meeting, SENT_HEADER.format(number=meeting.number) + text, now=now, sandbox=sandbox)
 
 

@@ -11,7 +11,7 @@ from core.config import Settings
 from models.joint import JointItem, YearPlan
 from models.org import Branch, Person, Unit
 from models.party import Meeting
-from services.joint import contacts
+from services.joint import agenda, attendance, contacts
 from services.joint import items as svc
 
 DECISIONS = (  # owner index in the consortium's branches, title, due (days from now), done (days from now), confirmed
@@ -21,6 +21,8 @@ DECISIONS = (  # owner index in the consortium's branches, title, due (days from
     (3, "组织专家下沉开展慢病随访带教", 20, None, False),
 )
 PLAN = {"主题党日": 12, "党课": 4, "义诊": 4}
+PER_PAIRING = {"结对活动": 4, "义诊": 1}  # each pairing's yearly targets
+AGENDA = "一、听取成员单位困难和需求\n二、议定需要督办的事项\n三、通报上季度督办事项办理情况"
 
 
 def seed(session: Session, settings: Settings, *, now: datetime) -> int:
@@ -39,12 +41,26 @@ def seed(session: Session, settings: Settings, *, now: datetime) -> int:
         meeting = Meeting(consortium_id=office.consortium_id, kind=kind.code, title="党建联席会议（季度）",
                           place="医共体党委会议室", starts_at=now - timedelta(days=30), created_by_id=office.id,
                           created_at=now - timedelta(days=35), minutes="听取成员单位困难和需求，议定督办事项。",
-                          minutes_at=now - timedelta(days=30))
+                          minutes_at=now - timedelta(days=30), agenda=AGENDA, agenda_sent_at=now - timedelta(days=33))
         session.add(meeting)
         session.flush()
+        _attended(session, meeting)
         created += _decide(session, settings, office, meeting, branches, now=now)
     session.flush()
     return created
+
+
+def _attended(session: Session, meeting: Meeting) -> None:
+    """Every invitee came but the last, who asked for leave."""
+    people = agenda.invitees(session, meeting.consortium_id)
+    if not people:
+        return
+    attendance.invite(session, meeting, people)
+    for row in attendance.rows(session, meeting.id):
+        if row.person_id == people[-1].id:
+            row.status, row.reason = "leave", "外出参加培训"
+        else:
+            row.status, row.signed_at, row.via = "present", meeting.starts_at - timedelta(minutes=10), "text"
 
 
 def _decide(session: Session, settings: Settings, office: Person, meeting: Meeting, branches: list[Branch], *,
@@ -69,5 +85,5 @@ def _contacts_and_plans(session: Session, consortium_id: int, branches: list[Bra
     year = now.year
     for branch in branches:
         if session.scalar(select(YearPlan.id).where(YearPlan.branch_id == branch.id, YearPlan.year == year)) is None:
-            session.add(YearPlan(branch_id=branch.id, year=year, targets=dict(PLAN),
+            session.add(YearPlan(branch_id=branch.id, year=year, targets=dict(PLAN), pairing_targets=dict(PER_PAIRING),
                                  points="落实三会一课；结对帮扶成员单位；开展义诊和健康讲座。", updated_at=now))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.config.meetings import MeetingsConf
 from models.joint import JointItem, YearPlan
+from models.org import Pairing
 from models.pairing import Activity
 from models.party import Attendance, Meeting
 from models.report import MonthlyReport
@@ -127,8 +128,9 @@ def items_on_time(session: Session, branch_id: int, w: Window) -> float | None:
 
 
 def plan_counts(session: Session, branch_id: int, year: int, conf: MeetingsConf, tz: ZoneInfo,
-                *, now: datetime) -> list[tuple[str, int, int]]:
-    """(target name, done, target) for each target of the branch's yearly plan."""
+                *, now: datetime, pairings: bool = True) -> list[tuple[str, int, int]]:
+    """(target name, done, target) for each target of the branch's yearly plan; with pairings, also each
+    per-pairing target as ("白沙镇卫生院·义诊", done, target)."""
     plan = session.scalar(select(YearPlan).where(YearPlan.branch_id == branch_id, YearPlan.year == year))
     if plan is None:
         return []
@@ -147,6 +149,32 @@ def plan_counts(session: Session, branch_id: int, year: int, conf: MeetingsConf,
                 q = q.where(Activity.kind == KIND_WORDS[name])
             done = session.scalar(q)
         out.append((name, done, int(target)))
+    out += [(f"{unit}·{name}", done, target) for _, unit, name, done, target in
+            (pairing_counts(session, branch_id, year, tz, now=now) if pairings else [])]
+    return out
+
+
+def pairing_counts(session: Session, branch_id: int, year: int, tz: ZoneInfo, *,
+                   now: datetime) -> list[tuple[int, str, str, int, int]]:
+    """(unit id, unit name, target name, done, target) for each pairing of the branch and each per-pairing
+    target of its plan: the branch's activities at that unit this year."""
+    plan = session.scalar(select(YearPlan).where(YearPlan.branch_id == branch_id, YearPlan.year == year))
+    targets = {name: int(n) for name, n in ((plan.pairing_targets or {}) if plan else {}).items() if int(n) > 0}
+    if not targets:
+        return []
+    start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    counts: dict[tuple[int, str], int] = {}
+    for unit_id, kind, n in session.execute(
+            select(Activity.unit_id, Activity.kind, func.count(Activity.id)).where(
+                Activity.branch_id == branch_id, Activity.held_on >= start, Activity.held_on < end)
+            .group_by(Activity.unit_id, Activity.kind)):
+        counts[(unit_id, kind)] = n
+    out = []
+    for pairing in session.scalars(select(Pairing).where(Pairing.branch_id == branch_id).order_by(Pairing.unit_id)):
+        for name, target in targets.items():
+            kind = KIND_WORDS.get(name)
+            done = sum(n for (u, k), n in counts.items() if u == pairing.unit_id and (kind is None or k == kind))
+            out.append((pairing.unit_id, pairing.unit.name, name, done, target))
     return out
 
 

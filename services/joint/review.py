@@ -1,6 +1,7 @@
 """The year-end 述职评议 draft of a branch, written from its records (meetings per kind, activities,
-requests, 月报, 督办 items, the score's parts, the plan's progress). The secretary/office edits it in the
-console; the edited text is kept on the year's plan (`YearPlan.review`) and wins over the generated one."""
+requests, 月报, 督办 items, the score's parts, the plan's progress). The office edits it in the console, the
+branch's secretary in WeChat (述职: read it, rewrite a paragraph, add the 不足与打算, start over); the edited
+text is kept on the year's plan (`YearPlan.review`) and wins over the generated one."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -17,6 +18,22 @@ from models.report import MonthlyReport
 from models.task import Task
 from services.joint import plans, scores
 from services.pairing.agreements import KIND_LABELS
+
+
+OUTLOOK = "存在的不足与下一步打算："
+PLACEHOLDER = "（请支部书记补充）"
+
+
+class ReviewError(Exception):
+    def __init__(self, code: str, **info):
+        super().__init__(code)
+        self.code, self.info = code, info
+
+
+def review_year(now: datetime, settings: Settings) -> int:
+    """The year a 述职 written now is about: the last one in January and February, else this one."""
+    today = now.astimezone(settings.tz).date()
+    return today.year - 1 if today.month <= 2 else today.year
 
 
 def _meetings(session: Session, branch: Branch, year: int, settings: Settings, now: datetime) -> str:
@@ -77,7 +94,7 @@ def generated(session: Session, branch: Branch, year: int, settings: Settings, *
     body = [_meetings(session, branch, year, settings, now), _activities(session, branch, year),
             _requests(session, branch, year, settings), _reports_items(session, branch, year, settings)]
     body += _plan_and_score(session, branch, year, settings, now)
-    body.append("存在的不足与下一步打算：（请支部书记补充）")
+    body.append(OUTLOOK + PLACEHOLDER)
     return "\n".join([head, *body])
 
 
@@ -98,3 +115,45 @@ def save(session: Session, branch: Branch, year: int, text: str, *, now: datetim
     plan.review, plan.review_at = text.replace("\r\n", "\n").strip()[:20000], now
     session.flush()
     return plan
+
+
+def paragraphs(text: str) -> list[str]:
+    """The draft's lines after its heading: the paragraphs a secretary numbers 1, 2, ..."""
+    return [line for line in text.split("\n")[1:] if line.strip()]
+
+
+def _rewrite(session: Session, branch: Branch, year: int, settings: Settings, change, *, now: datetime) -> str:
+    text, _ = draft(session, branch, year, settings, now=now)
+    head, *_ = text.split("\n")
+    body = change(paragraphs(text))
+    save(session, branch, year, "\n".join([head, *body]), now=now)
+    return "\n".join([head, *body])
+
+
+def replace_paragraph(session: Session, branch: Branch, year: int, settings: Settings, number: int, new: str, *,
+                      now: datetime) -> str:
+    """Paragraph `number` (1-based) becomes `new`. ReviewError: no_paragraph, empty."""
+    new = new.strip()
+    if not new:
+        raise ReviewError("empty")
+
+    def change(body: list[str]) -> list[str]:
+        if not 1 <= number <= len(body):
+            raise ReviewError("no_paragraph", number=number, count=len(body))
+        return body[:number - 1] + [new] + body[number:]
+    return _rewrite(session, branch, year, settings, change, now=now)
+
+
+def add_outlook(session: Session, branch: Branch, year: int, settings: Settings, new: str, *, now: datetime) -> str:
+    """The secretary's 不足与打算: fills the placeholder the first time, then adds to that paragraph."""
+    new = new.strip()
+    if not new:
+        raise ReviewError("empty")
+
+    def change(body: list[str]) -> list[str]:
+        for i, line in enumerate(body):
+            if line.startswith(OUTLOOK):
+                current = line[len(OUTLOOK):].replace(PLACEHOLDER, "").strip()
+                return body[:i] + [OUTLOOK + (current + new if current else new)] + body[i + 1:]
+        return body + [OUTLOOK + new]
+    return _rewrite(session, branch, year, settings, change, now=now)

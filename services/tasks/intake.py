@@ -54,7 +54,8 @@ def assign_numbers(conn: Connection, rows: list[dict]) -> dict[str, str]:
 
 
 def busy_requesters(conn: Connection, rows: list[dict], window: tuple[float, float]) -> set[str]:
-    """Keys of request rows whose sender wrote a request within the burst window, or has a task
+    """Keys of request rows whose sender wrote a request within the burst window (before or after: two
+    web processes store concurrent groups in either order), or has a task
     accepted within the same-matter window: the full path decides those (services/tasks/bursts.py)."""
     burst, same_matter = window
     msgs, tasks_t, people = InboundMessage.__table__, Task.__table__, Person.__table__
@@ -62,7 +63,8 @@ def busy_requesters(conn: Connection, rows: list[dict], window: tuple[float, flo
     for row in rows if burst > 0 else []:
         recent = select(msgs.c.id).where(msgs.c.openid == row["openid"], msgs.c.status.in_(REQUEST_STATUSES),
                                          msgs.c.dedupe_key != row["dedupe_key"],
-                                         msgs.c.received_at >= row["received_at"] - timedelta(seconds=burst))
+                                         msgs.c.received_at.between(row["received_at"] - timedelta(seconds=burst),
+                                                                    row["received_at"] + timedelta(seconds=burst)))
         accepted = select(tasks_t.c.id).join(people, people.c.id == tasks_t.c.requester_id).where(
             people.c.openid == row["openid"], tasks_t.c.status == "accepted",
             tasks_t.c.accepted_at >= row["received_at"] - timedelta(seconds=same_matter))
@@ -160,7 +162,8 @@ class PgStore:
         f"  WHERE {identity.PG_CURRENT} AND (CASE WHEN r.status = '{QUEUED}' AND %(burst)s > 0 THEN COALESCE("
         "    (SELECT m.id FROM inbound_messages m"
         f"      WHERE m.openid = r.openid AND m.status IN {REQUEST_STATUSES!r}"
-        "       AND m.received_at >= r.received_at - make_interval(secs => %(burst)s) LIMIT 1),"
+        "       AND m.received_at BETWEEN r.received_at - make_interval(secs => %(burst)s)"
+        "                             AND r.received_at + make_interval(secs => %(burst)s) LIMIT 1),"
         "    (SELECT t.id FROM tasks t JOIN people p ON p.id = t.requester_id WHERE p.openid = r.openid"
         "       AND t.status = 'accepted' AND t.accepted_at >= r.received_at - make_interval(secs => %(same)s) LIMIT 1))"
         "    END) IS NULL), "

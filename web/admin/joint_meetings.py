@@ -1,5 +1,6 @@
 """联席会议 page: schedule a consortium-level meeting (invitees notified), its draft agenda per unit (edit in a
-textarea, send to the invitees), the topics units sent (议题) and the decided items of each meeting."""
+textarea, send to the invitees; the sent text is kept), the topics units sent (议题), who came (signed in by
+WeChat, or marked here), the minutes and photos sent by the office, and the decided items of each meeting."""
 from __future__ import annotations
 
 from datetime import date, datetime, time
@@ -9,8 +10,9 @@ from sqlalchemy import select
 
 from models.joint import JointItem
 from models.party import Meeting
-from services.joint import agenda
+from services.joint import agenda, attendance
 from services.joint.items import JointError
+from services.meetings import media
 from services.meetings.parse import MeetingError
 from web.admin.base import bp, require_write
 from web.admin.joint import _office_person
@@ -34,12 +36,16 @@ def joint_meetings_page():
     picked = request.args.get("m", "")
     current = _meeting(int(picked)) if picked.isdigit() else \
         (agenda.next_meeting(g.db, cid, g.settings.meetings, now=g.now) or (rows[0] if rows else None))
+    came = attendance.rows(g.db, current.id) if current else []
     items = g.db.scalars(select(JointItem).where(JointItem.meeting_id == current.id).order_by(JointItem.id)).all() \
         if current else []
     return render_template("admin/joint_meetings.html", rows=rows, current=current, items=items,
                            kinds=agenda.joint_kinds(g.settings.meetings), tz=g.settings.tz,
                            draft=agenda.draft(g.db, g.settings, current, now=g.now) if current else "",
                            topics=agenda.topics(g.db, current.id) if current else [],
+                           attendance=came, roles=attendance.roles(g.db, cid, [a.person for a in came]),
+                           statuses=attendance.STATUS_WORDS,
+                           photos=media.meeting_photos(g.db, current.id) if current else [],
                            invitees=len(agenda.invitees(g.db, cid)), page_id="joint_meetings")
 
 
@@ -82,4 +88,21 @@ def joint_agenda_send(meeting_id: int):
         return redirect(url_for("admin.joint_meetings_page", m=meeting.id))
     g.db.commit()
     flash(f"议程已发送给{sent}人。", "ok")
+    return redirect(url_for("admin.joint_meetings_page", m=meeting.id))
+
+
+@bp.post("/joint-meetings/<int:meeting_id>/attendance")
+def joint_attendance_mark(meeting_id: int):
+    """The office marks one invitee present, on leave or not signed in (someone who came without a phone)."""
+    require_write()
+    meeting = _meeting(meeting_id)
+    person = request.form.get("person", "")
+    try:
+        attendance.mark(g.db, meeting, int(person) if person.isdigit() else 0, request.form.get("status", ""),
+                        now=g.now)
+    except MeetingError:
+        flash("该人员不在本次会议的参会名单中，或状态不正确。", "error")
+        return redirect(url_for("admin.joint_meetings_page", m=meeting.id))
+    g.db.commit()
+    flash("参会情况已更新。", "ok")
     return redirect(url_for("admin.joint_meetings_page", m=meeting.id))

@@ -26,14 +26,14 @@ def plan_page(code: str):
 def plan_save(code: str):
     require_write()
     branch, year = own_branch(code), year_arg()
-    pairing, clinics = _count("pairing"), _count("clinics")
+    counts = [_count(name) for name in ("pairing", "clinics", "each_pairing", "each_clinics")]
     themes = plans.split_list(request.form.get("themes", ""))
-    if pairing is None or clinics is None or len(themes) > 12:
+    if None in counts or len(themes) > 12:
         flash("结对活动、义诊次数应为 0–999 的整数；主题党日主题最多 12 个。", "error")
     else:
         plans.save_plan(g.db, branch, year, themes=themes, topics=plans.split_list(request.form.get("topics", "")),
-                        pairing=pairing, clinics=clinics, points=request.form.get("points", "").strip()[:5000],
-                        now=g.now)
+                        pairing=counts[0], clinics=counts[1], per_pairing=plans.pairing_targets_of(*counts[2:]),
+                        points=request.form.get("points", "").strip()[:5000], now=g.now)
         g.db.commit()
         flash("年度计划已保存。", "ok")
     return redirect(url_for("admin.plan_page", code=branch.code, year=year, **cons_arg()))
