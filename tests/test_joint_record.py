@@ -36,7 +36,10 @@ def test_invitees_sign_in_or_ask_leave_and_the_office_minutes_it(app, wechat, un
     clock.now = at(2026, 12, 18, 13, 45)
     assert f"签到成功：联席会议 {number}" in wechat.send("签到", user=BSZ)
     assert "无需重复签到" in wechat.send("签到", user=BSZ)
-    assert "签到成功" in wechat.send("签到", user=LOGISTICS)
+    scan = wechat.event("SCAN", user=LOGISTICS, key=f"meeting_{int(number.rsplit('-', 1)[1])}").content
+    assert f"签到成功：联席会议 {number}" in scan
+    with session_factory() as s:
+        assert s.scalar(select(JointAttendance.via).where(JointAttendance.person.has(openid=LOGISTICS))) == "scan"
     assert "签到成功" not in wechat.send("签到", user="demo-member-LHC")  # not invited (nor on a roster)
     assert attendance_of(session_factory, number) == {**listed, BSZ: "present", LOGISTICS: "present",
                                                             QSZ: "leave"}
