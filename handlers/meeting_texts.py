@@ -71,5 +71,6 @@ HELP_OFFICE = "\n组织生活：\n· 未开展 —— 三会一课未达最低�
 BEHIND_HEADER = "{period}三会一课未达要求的支部（{count}个）："
 BEHIND_NONE = "{period}各支部三会一课均已达到最低要求。"
 BEHIND_LINE = "· {branch}：{missing}"
+PAIRING_PLAN_HINT = "{year}年度各结对单位的计划进度请发送「结对」查看"
 STATUS_HEADER = "{branch}组织生活完成情况："
 STATUS_LINE = "· {kind}（{period}）：已开 {held} / 要求 {required} {mark}"

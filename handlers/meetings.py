@@ -233,7 +233,10 @@ def branch_status(msg: Inbound, ctx: Context) -> str:
             ctx.member.branch_id, 0)
         lines.append(t.STATUS_LINE.format(kind=kind.name, period=matrix.PERIOD_WORDS[kind.every], held=n,
                                           required=kind.minimum, mark="✔" if n >= kind.minimum else "✘"))
-    plan = plans.progress_line(ctx.session, ctx.member.branch_id, _today(ctx).year, ctx.settings, now=ctx.now)
+    year = _today(ctx).year
+    plan = plans.progress_line(ctx.session, ctx.member.branch_id, year, ctx.settings, now=ctx.now, pairings=False)
+    if plans.pairing_progress(ctx.session, ctx.member.branch_id, year, ctx.settings, now=ctx.now):
+        plan = (plan + "；" if plan else "") + t.PAIRING_PLAN_HINT.format(year=year)
     return "\n".join(lines + ([plan] if plan else []))
 
 

@@ -117,7 +117,7 @@ def test_per_pairing_targets_are_imported_and_shown_beside_each_pairing(wechat, 
     assert "2026年度计划：结对活动 1/2，义诊 1/1" in bsc
     other = next(line for line in reply.split("· ")[1:] if not line.startswith("白沙村卫生室"))
     assert "2026年度计划：结对活动 0/2，义诊 0/1" in other
-    assert "白沙村卫生室·义诊 1/1" in wechat.send("组织生活", user=PUBLIC)
+    assert "各结对单位的计划进度请发送「结对」查看" in wechat.send("组织生活", user=PUBLIC)
 
 
 def test_the_secretary_edits_the_year_end_review_in_wechat(app, wechat, demo, session_factory, clock):
