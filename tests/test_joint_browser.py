@@ -28,7 +28,16 @@ def test_office_reads_joint_pages_in_a_browser(browser, live_url):
     assert page.locator("text=妇儿党支部").count() >= 1
     _shot(page, "41-joint-scores")
     page.goto(f"{base}/admin/joint-meetings")
-    assert page.locator("textarea").count() >= 1
+    assert page.locator("text=会议已召开").count() == 1  # the demo meeting is past: its record, no draft to send
+    assert "外出参加培训" in page.inner_text("#joint-attendance")  # the demo meeting: who came, who was away
+    assert "议定需要督办的事项" in page.inner_text("#sent-agenda") and page.locator("#joint-minutes").count() == 1
+    first = page.locator("#joint-attendance tbody tr").first
+    first.locator("select[name=status]").select_option("leave")
+    first.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("text=参会情况已更新").count() == 1
+    assert "请假" in page.locator("#joint-attendance tbody tr").first.inner_text()
+    assert "为成员单位检修B超机" in page.locator("table").last.inner_text()  # the meeting's decided items
     _shot(page, "42-joint-meetings")
     assert not problems, problems
     context.close()

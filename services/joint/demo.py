@@ -39,7 +39,7 @@ def seed(session: Session, settings: Settings, *, now: datetime) -> int:
         if session.scalar(select(JointItem.id).where(JointItem.consortium_id == office.consortium_id).limit(1)):
             continue
         meeting = Meeting(consortium_id=office.consortium_id, kind=kind.code, title="党建联席会议（季度）",
-                          place="医共体党委会议室", starts_at=now - timedelta(days=30), created_by_id=office.id,
+                          place="医共体党委会议室", starts_at=_afternoon(now - timedelta(days=30), settings), created_by_id=office.id,
                           created_at=now - timedelta(days=35), minutes="听取成员单位困难和需求，议定督办事项。",
                           minutes_at=now - timedelta(days=30), agenda=AGENDA, agenda_sent_at=now - timedelta(days=33))
         session.add(meeting)
@@ -48,6 +48,11 @@ def seed(session: Session, settings: Settings, *, now: datetime) -> int:
         created += _decide(session, settings, office, meeting, branches, now=now)
     session.flush()
     return created
+
+
+def _afternoon(moment: datetime, settings: Settings) -> datetime:
+    """14:30 local time on that day: a meeting time a committee would choose."""
+    return moment.astimezone(settings.tz).replace(hour=14, minute=30, second=0, microsecond=0)
 
 
 def _attended(session: Session, meeting: Meeting) -> None:

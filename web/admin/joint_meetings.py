@@ -40,6 +40,7 @@ def joint_meetings_page():
     items = g.db.scalars(select(JointItem).where(JointItem.meeting_id == current.id).order_by(JointItem.id)).all() \
         if current else []
     return render_template("admin/joint_meetings.html", rows=rows, current=current, items=items,
+                           upcoming=bool(current and current.starts_at > g.now),
                            kinds=agenda.joint_kinds(g.settings.meetings), tz=g.settings.tz,
                            draft=agenda.draft(g.db, g.settings, current, now=g.now) if current else "",
                            topics=agenda.topics(g.db, current.id) if current else [],
