@@ -47,7 +47,7 @@ def _joint_line(msg: Inbound, ctx: Context) -> bool:
 
 
 @router.on(OFFICE, command("会议"), _joint_line)
-@meeting_errors
+@meeting_errors(example=t.JOINT_EXAMPLE)
 def schedule_joint(msg: Inbound, ctx: Context) -> str:
     meeting, notified = agenda.schedule(ctx.session, ctx.member, ctx.args["rest"], ctx.settings.meetings,
                                         now=ctx.now, tz=ctx.settings.tz, sandbox=ctx.sandbox)

@@ -38,7 +38,8 @@ ERRORS = {
 
 JOINT_SCHEDULED = ("已安排{kind} {number}\n时间：{when}\n地点：{place}\n内容：{title}\n"
                    "已通知{notified}人（党办、各支部书记、成员单位联络人）。议程草稿见后台「联席会议」页。")
-JOINT_EMPTY = "暂无联席会议。安排会议：会议 联席会议 12月28日 14:00 三楼会议室 第四季度联席会议"
+JOINT_EXAMPLE = "会议 联席会议 12月28日 14:00 三楼会议室 第四季度联席会议"
+JOINT_EMPTY = "暂无联席会议。安排会议：" + JOINT_EXAMPLE
 JOINT_HEADER = "联席会议："
 JOINT_LINE = "{number} {when} {place} {title}（应到{expected}人，已签到{present}人，请假{leave}人{minutes}）"
 JOINT_SIGNED = "签到成功：{kind} {number}（{when}，{place}），签到时间 {time}。"

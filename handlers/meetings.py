@@ -46,8 +46,12 @@ def _next_text(ctx: Context, meeting: Meeting | None) -> str:
     return t.NEXT_MEETING.format(kind=_kind(ctx, meeting), when=_when(ctx, meeting), place=meeting.place or "待定")
 
 
-def meeting_errors(fn):
-    """A refused meeting action becomes its Chinese explanation; nothing was changed."""
+def meeting_errors(fn=None, *, example: str = t.MEETING_EXAMPLE):
+    """A refused meeting action becomes its Chinese explanation (with `example` of the right line); nothing
+    was changed. Use as @meeting_errors or @meeting_errors(example=...)."""
+    if fn is None:
+        return functools.partial(meeting_errors, example=example)
+
     @functools.wraps(fn)
     def inner(msg: Inbound, ctx: Context) -> str | None:
         try:
@@ -64,7 +68,7 @@ def meeting_errors(fn):
                 info["time"] = row.signed_at.astimezone(ctx.settings.tz).strftime("%H:%M") if row.signed_at else ""
             kinds = t.KINDS_HINT.format(kinds="、".join(k.name for k in ctx.settings.meetings.branch_kinds))
             return t.MEETING_ERRORS[exc.code].format(
-                **{"example": t.MEETING_EXAMPLE, "record": t.RECORD_EXAMPLE, "kinds": kinds, **info})
+                **{"example": example, "record": t.RECORD_EXAMPLE, "kinds": kinds, **info})
     return inner
 
 

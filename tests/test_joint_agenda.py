@@ -70,7 +70,8 @@ def test_agenda_from_scheduling_to_a_closed_item_on_the_next_agenda(wechat, unit
                                                                   clock):
     task = _need(wechat, session_factory)
     assert "暂无待召开的联席会议" in wechat.send("议题 申请派驻妇产科医生", user=BSZ)
-    assert "时间" in wechat.send("会议 联席会议 12月18日 三楼会议室", user=OFFICE)  # no time: the form, nothing made
+    no_time = wechat.send("会议 联席会议 12月18日 三楼会议室", user=OFFICE)  # no time: the form, nothing made
+    assert "开始时间" in no_time and "例如：会议 联席会议" in no_time
     reply = wechat.send(SCHEDULE, user=OFFICE)
     assert "已安排联席会议 M-2026-" in reply and "12月18日 14:00" in reply
     first = reply.split("已安排联席会议 ")[1].split()[0]
