@@ -16,7 +16,7 @@ from models.joint import JointAttendance
 from models.org import Person, Unit
 from models.party import Meeting
 from services.joint import contacts
-from services.meetings.meetings import NUMBER, find
+from services.meetings.meetings import NUMBER, append_minutes, find
 from services.meetings.parse import MeetingError
 
 STATUS_WORDS = {"expected": "未签到", "present": "已签到", "leave": "请假"}
@@ -161,12 +161,7 @@ def add_minutes(session: Session, person: Person, text: str, codes: list[str], *
         meeting = latest_started(session, person.consortium_id, codes, now=now)
         if meeting is None:
             raise MeetingError("no_joint_for_minutes")
-    if not text:
-        raise MeetingError("minutes_usage")
-    meeting.minutes = f"{meeting.minutes}\n{text}".strip() if meeting.minutes else text
-    meeting.minutes_at = now
-    session.flush()
-    return meeting
+    return append_minutes(session, meeting, text, now=now)
 
 
 def photo_target(session: Session, person: Person, conf: MeetingsConf, codes: list[str], *,

@@ -168,6 +168,11 @@ def add_minutes(session: Session, person: Person, text: str, *, now: datetime) -
         meeting = latest_started(session, person.branch_id, now=now)
         if meeting is None:
             raise MeetingError("no_meeting_for_minutes")
+    return append_minutes(session, meeting, text, now=now)
+
+
+def append_minutes(session: Session, meeting: Meeting, text: str, *, now: datetime) -> Meeting:
+    """Add a 纪要 line to the meeting (photos sent right after it belong to it). MeetingError: minutes_usage."""
     if not text:
         raise MeetingError("minutes_usage")
     meeting.minutes = f"{meeting.minutes}\n{text}".strip() if meeting.minutes else text
