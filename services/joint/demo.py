@@ -11,7 +11,7 @@ from core.config import Settings
 from models.joint import JointItem, YearPlan
 from models.org import Branch, Person, Unit
 from models.party import Meeting
-from services.joint import agenda, attendance, contacts
+from services.joint import agenda, attendance, contacts, plans
 from services.joint import items as svc
 
 DECISIONS = (  # owner index in the consortium's branches, title, due (days from now), done (days from now), confirmed
@@ -20,7 +20,9 @@ DECISIONS = (  # owner index in the consortium's branches, title, due (days from
     (2, "为成员单位配置远程心电诊断", -5, None, False),
     (3, "组织专家下沉开展慢病随访带教", 20, None, False),
 )
-PLAN = {"主题党日": 12, "党课": 4, "义诊": 4}
+THEMES = ["学习新思想", "重温入党誓词", "义诊进乡村", "清明祭英烈", "医德医风", "健康扶贫", "七一党性教育",
+          "廉洁行医", "结对帮扶回访", "国庆爱国主义教育", "学习贯彻全会精神", "年度组织生活会准备"]
+TOPICS = ["党章党规", "医德医风", "廉洁行医", "基层卫生健康政策"]
 PER_PAIRING = {"结对活动": 4, "义诊": 1}  # each pairing's yearly targets
 AGENDA = "一、听取成员单位困难和需求\n二、议定需要督办的事项\n三、通报上季度督办事项办理情况"
 
@@ -90,5 +92,6 @@ def _contacts_and_plans(session: Session, consortium_id: int, branches: list[Bra
     year = now.year
     for branch in branches:
         if session.scalar(select(YearPlan.id).where(YearPlan.branch_id == branch.id, YearPlan.year == year)) is None:
-            session.add(YearPlan(branch_id=branch.id, year=year, targets=dict(PLAN), pairing_targets=dict(PER_PAIRING),
+            session.add(YearPlan(branch_id=branch.id, year=year, targets=plans.targets_of(THEMES, TOPICS, 0, 4),
+                                 themes=list(THEMES), topics=list(TOPICS), pairing_targets=dict(PER_PAIRING),
                                  points="落实三会一课；结对帮扶成员单位；开展义诊和健康讲座。", updated_at=now))
