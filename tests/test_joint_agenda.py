@@ -99,7 +99,14 @@ def test_agenda_from_scheduling_to_a_closed_item_on_the_next_agenda(wechat, unit
     draft = draft_of(session_factory, settings, second, clock.now)
     bsz = section(draft, "白沙镇卫生院")
     assert "上次议定：D-2026-0001 上报B超机故障及维修需求" in bsz and "已确认办结" in bsz
-    assert f"诉求：{task}" in bsz and "申请派驻妇产科医生" not in draft  # topics belong to their meeting
+    assert f"（{task}，待接单）" in bsz and bsz.count(task) == 1  # open over 7 days, but shown once: as the need
+    assert "申请派驻妇产科医生" not in draft  # topics belong to their meeting
+    wechat.send("我们的心电图机打印不出报告了，想请医技科帮忙看看", user=QSZ)  # not a need
+    with session_factory() as s:
+        other = s.scalar(select(Task.number).order_by(Task.id.desc()))
+    clock.now = at(2027, 1, 8, 10, 0)
+    qsz = section(draft_of(session_factory, settings, second, clock.now), "青山镇卫生院")
+    assert f"诉求：{other}" in qsz  # a request open longer than joint.agenda_overdue_days
 
 
 def test_console_schedules_shows_draft_and_sends_the_edited_agenda(app, wechat, units, session_factory, clock):

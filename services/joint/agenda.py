@@ -147,14 +147,19 @@ def sections(session: Session, settings: Settings, meeting: Meeting, *, now: dat
     cid, today = meeting.consortium_id, now.astimezone(settings.tz).date()
     units = session.scalars(select(Unit).where(Unit.consortium_id == cid).order_by(Unit.id)).all()
     lines: dict[int, list[str]] = {u.id: [] for u in units}
+    listed: set[int] = set()  # requests already shown as a need are not listed again as a request
     for need, task in needs_of(session, cid):
         if need.status == "open" and need.pairing.unit_id in lines:
-            lines[need.pairing.unit_id].append(f"需求：{need.text}" + (f"（{task.number}）" if task else ""))
+            lines[need.pairing.unit_id].append(f"需求：{need.text}" + (f"（{task.number}，{task.status_label}）"
+                                                                        if task else ""))
+            listed.update([task.id] if task else [])
     since = now - timedelta(days=settings.joint.agenda_overdue_days)
     for task in session.scalars(select(Task).where(Task.consortium_id == cid, Task.unit_id.is_not(None),
                                                    Task.status.in_(OPEN_STATUSES),
                                                    or_(Task.overdue.is_(True), Task.created_at <= since))
                                 .order_by(Task.id)):
+        if task.id in listed:
+            continue
         lines[task.unit_id].append(f"诉求：{task.number} {task.text}（{task.status_label}"
                                    + ("，已超期" if task.overdue else "") + "）")
     previous = previous_meeting(session, meeting, settings.meetings)
