@@ -18,6 +18,7 @@ import heapq
 import logging
 import os
 import re
+from math import log
 import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -232,6 +233,44 @@ def cut_alone(text: str, pos: int, chars: frozenset[str]) -> bool:
 def cut_tokens(text: str, chars: frozenset[str]) -> list[str]:
     """Segment normalized text for token-only keywords made of `chars` (precise mode, no HMM)."""
     return _domain_segmenter(chars).lcut(text, HMM=False)
+
+
+def cut_run(run: str, chars: frozenset[str]) -> list[str]:
+    """cut_tokens() of one whole run of segment_runs, without jieba's per-call work: the same DAG,
+    route and float sums as its precise mode without HMM (tests/test_routing.py checks the tokens)."""
+    tok = _domain_segmenter(chars)
+    freq, n, logtotal = tok.FREQ, len(run), log(tok.total)
+    route = [(0, 0)] * (n + 1)
+    for k in range(n - 1, -1, -1):
+        best, i, frag = None, k, run[k]
+        while i < n and frag in freq:
+            if freq[frag]:     # jieba: max((log(freq or 1) - logtotal + route[x + 1][0], x) for x in DAG[k])
+                cand = (log(freq[frag]) - logtotal + route[i + 1][0], i)
+                if best is None or cand >= best:
+                    best = cand
+            i += 1
+            frag = run[k:i + 1]
+        route[k] = best if best is not None else (log(1) - logtotal + route[k + 1][0], k)
+    return _join_eng(run, route)
+
+
+def _join_eng(run: str, route: list[tuple[float, int]]) -> list[str]:
+    """Follow the route; consecutive single ASCII letters or digits become one token (as jieba does)."""
+    out, buf, x, n = [], "", 0, len(run)
+    while x < n:
+        y = route[x][1] + 1
+        word = run[x:y]
+        if y - x == 1 and _ENG.match(word):
+            buf += word
+        else:
+            if buf:
+                out.append(buf)
+                buf = ""
+            out.append(word)
+        x = y
+    if buf:
+        out.append(buf)
+    return out
 
 
 def cut(text: str) -> list[str]:

@@ -296,6 +296,24 @@ def test_cut_alone_means_jieba_cuts_the_char_alone(rules):
     assert alone > 10
 
 
+def test_cut_run_equals_jieba_on_every_run(rules):
+    """The run segmentation the classifier uses gives jieba's tokens (dataset runs, ASCII, random runs)."""
+    import random
+
+    from routing.normalize import cut_run, cut_tokens, segment_runs
+
+    texts = _dataset_texts() + _joined_texts(count=10) + ["b超机ab1坏了 x-ray修理c臂 12床眼睛 a 修"]
+    rng = random.Random(7)
+    alphabet = "".join(sorted(set("".join(texts)) - {" "}))
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for _ in range(2000)]
+    runs = 0
+    for text in texts:
+        for run in segment_runs(text):
+            assert cut_run(run.group(), rules.token_chars) == cut_tokens(run.group(), rules.token_chars), run.group()
+            runs += 1
+    assert runs > 5000
+
+
 def test_domain_dictionary_is_compact_and_keeps_the_full_total(tmp_path):
     from routing.normalize import _main_dictionary, domain_dictionary
 
