@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from .focus import apply_ask_ties, asking_clauses, discount_background
+from .focus import ask_tie_losers, asking_clauses, discount_background
 from .matching import Match, drop_contained, raw_matches, token_matches
 from .normalize import normalize
 from .rules import TRIAGE, Entry, Rules
@@ -78,12 +78,17 @@ def _moved(entry: Entry, branch: str) -> Entry:
     return replace(entry, branch=branch)
 
 
-def _apply_tie_rules(matches: list[Match], rules: Rules) -> list[Match]:
-    """The tie rules in order, on the matches of each keyword class (one pass to group them)."""
+def _by_class(matches: list[Match]) -> dict[str, list[Match]]:
+    """The matches of each keyword class."""
     by_cls: dict[str, list[Match]] = {}
     for m in matches:
         if m.entry.cls:
             by_cls.setdefault(m.entry.cls, []).append(m)
+    return by_cls
+
+
+def _apply_tie_rules(matches: list[Match], by_cls: dict[str, list[Match]], rules: Rules) -> list[Match]:
+    """The tie rules in order, on the matches of each keyword class (`by_cls`, changed in place)."""
     if not by_cls:
         return matches
     classes = {cls: {m.entry.branch for m in group} for cls, group in by_cls.items()}
@@ -148,7 +153,13 @@ def find_matches(text: str, rules: Rules) -> list[Match]:
     if not matches:
         return matches
     asking = asking_clauses(text, rules.ask_cues, matches)
-    matches = _apply_tie_rules(apply_ask_ties(matches, asking, rules.ask_ties), rules)
+    by_cls = _by_class(matches)
+    losers = ask_tie_losers(by_cls, asking, rules.ask_ties)
+    if losers:
+        matches = [m for m in matches if m.entry.cls not in losers]
+        for cls in losers:
+            del by_cls[cls]
+    matches = _apply_tie_rules(matches, by_cls, rules)
     _training_bonus(text, matches, rules)
     discount_background(text, matches, asking, rules.background_length, rules.background_factor, TRIAGE)
     return matches

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from functools import lru_cache
 from itertools import accumulate
 from operator import add
 from typing import Any
@@ -58,10 +59,11 @@ def asking_clauses(text: str, ask_cues: re.Pattern | None, matches: list) -> lis
     """Indices, ascending, of the clauses of normalized `text` that hold an ask cue; when there are
     any, each match's `clause` is set to the index of the clause holding its start.
     One scan of the whole text: a cue holds no space, so each one found lies inside one clause
-    and the first cue of every clause is found (a clause's own search would find it too)."""
+    and the first cue of every clause is found (a clause's own search would find it too); the
+    scan goes on from the end of that clause."""
     if ask_cues is None:
         return []
-    cues = [c.start() for c in ask_cues.finditer(text)]
+    cues = [c.start() for c in _first_per_clause(ask_cues).finditer(text)]
     if not cues:
         return []
     clauses = text.split(" ")   # spaces[i]: the position of the space ending clause i (last: len(text))
@@ -71,16 +73,18 @@ def asking_clauses(text: str, ask_cues: re.Pattern | None, matches: list) -> lis
     return sorted({bisect_left(spaces, c) for c in cues})
 
 
-def apply_ask_ties(matches: list, asking: list[int], ties) -> list:
-    """Drop the incidental side of each tie pair when the last asking clause that names one
-    side only names it (matches carry `clause`, see asking_clauses)."""
+@lru_cache(maxsize=64)
+def _first_per_clause(cues: re.Pattern) -> re.Pattern:
+    """`cues`, then the rest of the clause: one match per clause holding a cue, at its first cue."""
+    return re.compile(f"(?:{cues.pattern})[^ ]*")
+
+
+def ask_tie_losers(by_cls: dict[str, list], asking: list[int], ties) -> set[str]:
+    """The incidental side of each tie pair, when the last asking clause that names one side only
+    names it (`by_cls`: keyword class -> its matches, which carry `clause`, see asking_clauses)."""
     if not asking or not ties:
-        return matches
-    tied = {cls for pair in ties for cls in pair}
-    where: dict[str, set[int]] = {}          # keyword class -> clauses it is named in
-    for m in matches:
-        if m.entry.cls in tied:
-            where.setdefault(m.entry.cls, set()).add(m.clause)
+        return set()
+    where = {cls: {m.clause for m in by_cls[cls]} for pair in ties for cls in pair if cls in by_cls}
     losers = set()
     for pair in ties:
         if not all(cls in where for cls in pair):
@@ -92,7 +96,7 @@ def apply_ask_ties(matches: list, asking: list[int], ties) -> list:
                 losers.add(loser)
                 del where[loser]
                 break
-    return [m for m in matches if m.entry.cls not in losers] if losers else matches
+    return losers
 
 
 def discount_background(text: str, matches: list, asking: list[int], length: int, factor: float,

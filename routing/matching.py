@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .normalize import cut_alone, cut_tokens, segment_runs
+from .normalize import cut_alone, cut_run, segment_runs
 from .rules import Entry, Rules, ascii_edge, head_hits
 
 
@@ -132,7 +132,7 @@ def token_matches(text: str, rules: Rules, raw: list[Match]) -> list[Match]:
         if longest == 1 and all(cut_alone(chunk, q - lo, rules.token_chars) for q in group):
             tokens = [(q, text[q]) for q in group]
         else:
-            tokens = _positions(lo, cut_tokens(chunk, rules.token_chars))
+            tokens = _positions(lo, cut_run(chunk, rules.token_chars))
         for pos, tok in tokens:
             for e in rules.token_entries.get(tok, ()):
                 found.append(Match(pos, pos + len(tok), ((pos, pos + len(tok)),), e))

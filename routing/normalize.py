@@ -18,6 +18,7 @@ import heapq
 import logging
 import os
 import re
+from math import log
 import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -89,12 +90,68 @@ def _t2s():
     return _converter
 
 
+_T2S_PHRASES = Path(__file__).resolve().parent / "t2s_phrases.txt"
+_trigger: list[re.Pattern | None] = []   # [the pattern of _t2s_trigger], once built
+_trigger_lock = threading.Lock()
+
+
+def _t2s_trigger() -> re.Pattern | None:
+    """One character of every part of a plain-path text that OpenCC t2s changes: a character it changes
+    on its own (probed once among the ideographs and lower-cased plain chars) or a character a phrase of
+    t2s_phrases.txt changes (a phrase changed though none of its characters is alone). None, so OpenCC
+    converts every text, when that list was made for another OpenCC version."""
+    if not _trigger:
+        with _trigger_lock:
+            if not _trigger:
+                _trigger.append(_build_trigger())
+    return _trigger[0]
+
+
+def _build_trigger() -> re.Pattern | None:
+    import importlib.metadata
+
+    lines = _T2S_PHRASES.read_text(encoding="utf-8").splitlines()
+    if not lines[0].startswith(f"# OpenCC {importlib.metadata.version('OpenCC')} t2s:"):
+        logging.getLogger("tongxin.routing").warning("%s was made for another OpenCC; converting every text",
+                                                     _T2S_PHRASES.name)
+        return None
+    chars = sorted(({chr(c) for c in range(0x4E00, 0xA000)} | set(_KEEP.lower()) | {" "}) - {"\n"})
+    changed = {ch for ch, out in zip(chars, _t2s().convert("\n".join(chars)).split("\n")) if out != ch}
+    for key, value in (line.split("\t") for line in lines if not line.startswith("#")):
+        changed.update(k for k, v in zip(key, value) if k != v) if len(key) == len(value) else changed.update(key)
+    return re.compile("[" + "".join(map(re.escape, sorted(changed))) + "]")
+
+
+_SPAN, _SPANS = 64, 4   # OpenCC converts runs of whole clauses of about _SPAN chars; the rest at once after _SPANS
+
+
+def _convert_clauses(text: str, trigger: re.Pattern) -> str:
+    """OpenCC on the clauses of `text` (single spaces between them) from each `trigger` character to the
+    end of the clause _SPAN chars on, the others as they are: the same as converting the whole, as no
+    key or value of its dictionaries holds whitespace (tests/test_routing.py checks both). A text with
+    more such places converts at once from its (_SPANS + 1)-th one."""
+    out, done, hit = [], 0, trigger.search(text)
+    while hit is not None:
+        lo = text.rfind(" ", 0, hit.start()) + 1
+        hi = text.find(" ", hit.start() + _SPAN) if len(out) < 2 * _SPANS else -1
+        hi = len(text) if hi < 0 else hi
+        out += (text[done:lo], _t2s().convert(text[lo:hi]))
+        done, hit = hi, trigger.search(text, hi)
+    if not out:
+        return text
+    out.append(text[done:])
+    return "".join(out)
+
+
 def normalize(text: str) -> str:
     """Return the canonical form of `text` used for all matching."""
     if not text:
         return ""
     if _NOT_PLAIN.search(text) is None:   # the common case, same result as the table
         mapped = _FOLD_RE.sub(" ", text.lower())
+        trigger = _t2s_trigger()
+        if trigger is not None:           # OpenCC only where it changes something
+            return _convert_clauses(" ".join(mapped.split()), trigger)
     else:
         mapped = text.translate(_TABLE)
     return " ".join(_t2s().convert(mapped).split())
@@ -232,6 +289,44 @@ def cut_alone(text: str, pos: int, chars: frozenset[str]) -> bool:
 def cut_tokens(text: str, chars: frozenset[str]) -> list[str]:
     """Segment normalized text for token-only keywords made of `chars` (precise mode, no HMM)."""
     return _domain_segmenter(chars).lcut(text, HMM=False)
+
+
+def cut_run(run: str, chars: frozenset[str]) -> list[str]:
+    """cut_tokens() of one whole run of segment_runs, without jieba's per-call work: the same DAG,
+    route and float sums as its precise mode without HMM (tests/test_routing.py checks the tokens)."""
+    tok = _domain_segmenter(chars)
+    freq, n, logtotal = tok.FREQ, len(run), log(tok.total)
+    route = [(0, 0)] * (n + 1)
+    for k in range(n - 1, -1, -1):
+        best, i, frag = None, k, run[k]
+        while i < n and frag in freq:
+            if freq[frag]:     # jieba: max((log(freq or 1) - logtotal + route[x + 1][0], x) for x in DAG[k])
+                cand = (log(freq[frag]) - logtotal + route[i + 1][0], i)
+                if best is None or cand >= best:
+                    best = cand
+            i += 1
+            frag = run[k:i + 1]
+        route[k] = best if best is not None else (log(1) - logtotal + route[k + 1][0], k)
+    return _join_eng(run, route)
+
+
+def _join_eng(run: str, route: list[tuple[float, int]]) -> list[str]:
+    """Follow the route; consecutive single ASCII letters or digits become one token (as jieba does)."""
+    out, buf, x, n = [], "", 0, len(run)
+    while x < n:
+        y = route[x][1] + 1
+        word = run[x:y]
+        if y - x == 1 and _ENG.match(word):
+            buf += word
+        else:
+            if buf:
+                out.append(buf)
+                buf = ""
+            out.append(word)
+        x = y
+    if buf:
+        out.append(buf)
+    return out
 
 
 def cut(text: str) -> list[str]:

@@ -296,6 +296,24 @@ def test_cut_alone_means_jieba_cuts_the_char_alone(rules):
     assert alone > 10
 
 
+def test_cut_run_equals_jieba_on_every_run(rules):
+    """The run segmentation the classifier uses gives jieba's tokens (dataset runs, ASCII, random runs)."""
+    import random
+
+    from routing.normalize import cut_run, cut_tokens, segment_runs
+
+    texts = _dataset_texts() + _joined_texts(count=10) + ["b超机ab1坏了 x-ray修理c臂 12床眼睛 a 修"]
+    rng = random.Random(7)
+    alphabet = "".join(sorted(set("".join(texts)) - {" "}))
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for _ in range(2000)]
+    runs = 0
+    for text in texts:
+        for run in segment_runs(text):
+            assert cut_run(run.group(), rules.token_chars) == cut_tokens(run.group(), rules.token_chars), run.group()
+            runs += 1
+    assert runs > 5000
+
+
 def test_domain_dictionary_is_compact_and_keeps_the_full_total(tmp_path):
     from routing.normalize import _main_dictionary, domain_dictionary
 
@@ -544,6 +562,81 @@ def test_normalize_fast_path_equals_the_table():
     texts += ["Ｂ超…坏了", "ΣΑΣ", "e\u0301", "眼科😭", "\u00a0眼科\u2028", "^_^眼科"]
     for text in texts:
         assert normalize(text) == " ".join(_t2s().convert(text.translate(_TABLE)).split()), text
+
+
+def _opencc_t2s_keys() -> list[tuple[str, str]]:
+    """(key, first value) of every dictionary OpenCC's t2s conversion uses, dumped with its opencc_dict tool."""
+    import subprocess
+    import tempfile
+
+    import opencc
+
+    clib = Path(opencc.__file__).parent / "clib"
+    config = json.loads((clib / "share/opencc/t2s.json").read_text(encoding="utf-8"))
+    files, stack = [], [*config["normalization"], *config["conversion_chain"]]
+    while stack:
+        d = stack.pop()
+        d = d.get("dict", d)
+        stack += d.get("dicts", [])
+        if "file" in d:
+            files.append(d["file"])
+    keys = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in files:
+            out = Path(tmp) / f"{name}.txt"
+            subprocess.run([str(clib / "bin/opencc_dict"), "-i", str(clib / "share/opencc" / name), "-o", str(out),
+                            "-f", "ocd2", "-t", "text"], check=True, env={"LD_LIBRARY_PATH": str(clib / "lib64")})
+            for line in out.read_text(encoding="utf-8").splitlines():
+                key, values = line.split("\t")
+                keys.append((key, values.split(" ")[0]))
+    assert len(files) >= 3 and len(keys) > 5000
+    return keys
+
+
+def t2s_phrases_changed_without_a_changed_char() -> list[str]:
+    """"key\\tvalue" of the keys of two or more chars that OpenCC t2s changes though none of their chars
+    changes alone: the lines of routing/t2s_phrases.txt."""
+    from routing.normalize import _t2s
+
+    keys = _opencc_t2s_keys()
+    assert not any(ch.isspace() for pair in keys for word in pair for ch in word)   # clauses convert alone
+    chars = sorted({ch for key, _ in keys for ch in key} - {"\n"})
+    changed = {ch for ch, out in zip(chars, _t2s().convert("\n".join(chars)).split("\n")) if out != ch}
+    return sorted(f"{key}\t{value}" for key, value in keys if len(key) > 1 and key != value and changed.isdisjoint(key))
+
+
+def test_t2s_phrase_list_is_that_of_the_installed_opencc():
+    """routing/t2s_phrases.txt (what lets normalize() skip OpenCC) lists every such phrase of the installed
+    dictionaries; regenerate it from this function's result when OpenCC changes."""
+    import importlib.metadata
+
+    lines = (ROOT / "routing/t2s_phrases.txt").read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith(f"# OpenCC {importlib.metadata.version('OpenCC')} t2s:")
+    assert [line for line in lines if not line.startswith("#")] == t2s_phrases_changed_without_a_changed_char()
+
+
+def test_normalize_converts_only_the_clauses_opencc_changes():
+    import random
+
+    from routing.normalize import _TABLE, _t2s, _t2s_trigger
+
+    assert _t2s_trigger() is not None
+    rng = random.Random(11)
+    phrases = [line.split("\t")[0] for line in (ROOT / "routing/t2s_phrases.txt").read_text(encoding="utf-8")
+               .splitlines() if not line.startswith("#")]
+    texts = [json.loads(line)["text"] for path in (DEV_SET, DEV_SET_2, HOLDOUT_SET) for line in
+             path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    alphabet = "".join(sorted(set("".join(texts)))) + "打坏沈覆藉瞭哩甦衹乾後裡"
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))) for _ in range(3000)]
+    texts += [rng.choice(texts) + p + rng.choice(texts) for p in phrases]
+    texts += ["".join(chr(c) for c in range(k, k + 500)) for k in range(0x4E00, 0xA000, 500)]
+    texts += ["，".join(rng.choices(texts, k=80)) for _ in range(50)]
+    untouched = 0
+    for text in texts:
+        assert normalize(text) == " ".join(_t2s().convert(text.translate(_TABLE)).split()), text
+        untouched += _t2s_trigger().search(normalize(text)) is None
+    assert untouched > 500
+    assert normalize("机器打坏了") == "机器打坯了" and normalize("醫院 打坏") == "医院 打坯"   # OpenCC still runs there
 
 
 def test_automaton_finds_every_head_at_every_position(rules):
