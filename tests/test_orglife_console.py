@@ -193,6 +193,37 @@ def test_branch_book_cli_has_sheets_photos_and_printable_index(console, settings
     assert ws.max_row > 1 and ws["A2"].data_type == "s"
 
 
+def test_branch_book_holds_the_photos_of_pairing_activities(console, settings, session_factory, tmp_path):
+    from datetime import date
+
+    from models.org import Branch, Pairing
+    from models.pairing import Activity, ActivityPhoto
+    with session_factory() as s:  # a 义诊 of the maternal branch at its paired unit, with one stored photo
+        branch = s.scalar(select(Branch).where(Branch.code == "maternal", Branch.consortium_id == 1))
+        pairing = s.scalars(select(Pairing).where(Pairing.branch_id == branch.id)).first()
+        act = Activity(consortium_id=1, branch_id=branch.id, unit_id=pairing.unit_id, pairing_id=pairing.id,
+                       kind="clinic", held_on=date(2026, 12, 5), counts={"people": 80}, note="=1+1", created_at=NOW)
+        s.add(act)
+        s.flush()
+        photo = ActivityPhoto(activity_id=act.id, media_id="m-act", pic_url="", created_at=NOW)
+        s.add(photo)
+        s.flush()
+        blob = media.store_blob(s, demo_party.tiny_png((9, 8, 7)), "image/png", now=NOW)
+        s.add(PhotoFetch(source="activity", photo_id=photo.id, media_id="m-act", status="stored", blob_id=blob.id,
+                         created_at=NOW, updated_at=NOW))
+        act_id, data = act.id, blob.data
+        s.commit()
+    out = tmp_path / "book.zip"
+    result = invoke(settings, "export", "branch-book", "--branch", "maternal", "--year", "2026", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["activity_photos"] == 1
+    zf, _ = open_book(out.read_bytes())
+    assert zf.read(f"照片/结对活动/2026-12-05 义诊 A{act_id}/01.png") == data
+    ws = load_workbook(io.BytesIO(zf.read("台账.xlsx")))["结对活动"]
+    row = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[0] == f"A{act_id}")
+    assert row[-1] == 1 and row[5] == "=1+1" and ws.cell(ws.max_row, 6).data_type == "s"
+
+
 def test_empty_year_gives_a_valid_book_that_says_so(console, settings, tmp_path):
     out = tmp_path / "empty.zip"
     result = invoke(settings, "export", "branch-book", "--branch", "maternal", "--year", "2024", "--out", str(out))

@@ -1,6 +1,7 @@
 """A branch's 台账 book for a year: one zip with 台账.xlsx (党员名册, 三会一课, 主题党日, 组织生活会, 结对活动,
-诉求办理, 月报, 党员参与), the meetings' stored photos in folders named by date and meeting, and a printable
-index.html (services/meetings/book_html.py). A year with nothing recorded still gives a valid book."""
+诉求办理, 月报, 党员参与), the stored photos of meetings and of 结对 activities in folders named by date,
+kind and number, and a printable index.html (services/meetings/book_html.py). A year with nothing recorded
+still gives a valid book."""
 from __future__ import annotations
 
 import io
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.config.meetings import MeetingsConf
 from models.org import Branch
-from models.pairing import Activity
+from models.pairing import Activity, ActivityPhoto
 from models.party import MediaBlob, MeetingPhoto, PartyMember, PhotoFetch
 from models.report import MonthlyReport
 from models.task import STATUS_LABELS, Task
@@ -70,9 +71,14 @@ def _roster_rows(session: Session, branch: Branch, tz: ZoneInfo) -> list[list[An
              "已绑定" if m.person_id else "", _local(m.archived_at, tz)] for m in members]
 
 
-def _other_sheets(session: Session, branch: Branch, year: int, tz: ZoneInfo) -> list:
-    acts = session.scalars(select(Activity).where(Activity.branch_id == branch.id, Activity.held_on >= date(year, 1, 1),
-                                                  Activity.held_on < date(year + 1, 1, 1)).order_by(Activity.held_on))
+def _activities(session: Session, branch: Branch, year: int) -> list[Activity]:
+    return list(session.scalars(select(Activity).where(
+        Activity.branch_id == branch.id, Activity.held_on >= date(year, 1, 1), Activity.held_on < date(year + 1, 1, 1))
+        .order_by(Activity.held_on, Activity.id)))
+
+
+def _other_sheets(session: Session, branch: Branch, year: int, tz: ZoneInfo, acts: list[Activity],
+                  act_photos: dict[int, list]) -> list:
     tasks = session.scalars(select(Task).where(Task.branch_id == branch.id,
                                                Task.created_at >= datetime(year, 1, 1, tzinfo=tz),
                                                Task.created_at < datetime(year + 1, 1, 1, tzinfo=tz))
@@ -80,9 +86,10 @@ def _other_sheets(session: Session, branch: Branch, year: int, tz: ZoneInfo) -> 
     reports = session.scalars(select(MonthlyReport).where(MonthlyReport.branch_id == branch.id,
                                                           MonthlyReport.period.like(f"{year}-%"))
                               .order_by(MonthlyReport.period))
-    return [("结对活动", [Column("日期", 12), Column("类型", 10), Column("单位", 20), Column("数字", 30), Column("说明", 50)],
-             [[a.held_on.isoformat(), KIND_LABELS.get(a.kind, a.kind), a.unit.name, counts_text(a.counts), a.note]
-              for a in acts]),
+    return [("结对活动", [Column("编号", 8), Column("日期", 12), Column("类型", 10), Column("单位", 20),
+                       Column("数字", 30), Column("说明", 50), Column("照片", 6)],
+             [[f"A{a.id}", a.held_on.isoformat(), KIND_LABELS.get(a.kind, a.kind), a.unit.name, counts_text(a.counts),
+               a.note, len(act_photos.get(a.id, []))] for a in acts]),
             ("诉求办理", [Column("编号", 14), Column("提出时间", 17, True), Column("单位", 18), Column("状态", 8),
                        Column("诉求", 50), Column("办结说明", 40), Column("办结时间", 17, True), Column("评价", 6)],
              [[t.number, _local(t.created_at, tz), t.unit.name if t.unit else "", STATUS_LABELS.get(t.status, t.status),
@@ -93,19 +100,31 @@ def _other_sheets(session: Session, branch: Branch, year: int, tz: ZoneInfo) -> 
                "；".join(f"{k} {v}" for k, v in r.counts.items()), r.text] for r in reports])]
 
 
-def _photos(session: Session, meeting_ids: list[int]) -> dict[int, list[tuple[int, MediaBlob]]]:
-    """Meeting id -> its stored photos (photo id, blob), oldest first, in one query."""
-    if not meeting_ids:
+def _photos(session: Session, source: str, ids: list[int]) -> dict[int, list[tuple[int, MediaBlob]]]:
+    """Meeting (source "meeting") or activity ("activity") id -> its stored photos (photo id, blob), oldest
+    first, in one query."""
+    if not ids:
         return {}
+    model = MeetingPhoto if source == "meeting" else ActivityPhoto
+    owner = model.meeting_id if source == "meeting" else model.activity_id
     result: dict[int, list] = {}
-    for meeting_id, photo_id, blob in session.execute(
-            select(MeetingPhoto.meeting_id, MeetingPhoto.id, MediaBlob)
-            .join(PhotoFetch, (PhotoFetch.source == "meeting") & (PhotoFetch.photo_id == MeetingPhoto.id))
+    for owner_id, photo_id, blob in session.execute(
+            select(owner, model.id, MediaBlob)
+            .join(PhotoFetch, (PhotoFetch.source == source) & (PhotoFetch.photo_id == model.id))
             .join(MediaBlob, MediaBlob.id == PhotoFetch.blob_id)
-            .where(MeetingPhoto.meeting_id.in_(meeting_ids), PhotoFetch.status == "stored")
-            .order_by(MeetingPhoto.id)):
-        result.setdefault(meeting_id, []).append((photo_id, blob))
+            .where(owner.in_(ids), PhotoFetch.status == "stored")
+            .order_by(model.id)):
+        result.setdefault(owner_id, []).append((photo_id, blob))
     return result
+
+
+def _write_photos(zf: zipfile.ZipFile, folder: str, photos: list[tuple[int, MediaBlob]], year: int) -> list[str]:
+    paths = []
+    for index, (_, blob) in enumerate(photos, start=1):
+        path = f"{folder}/{index:02d}.{EXTENSIONS.get(blob.content_type, 'bin')}"
+        zf.writestr(zipfile.ZipInfo(path, date_time=(year, 1, 1, 0, 0, 0)), blob.data, compress_type=zipfile.ZIP_STORED)
+        paths.append(path)
+    return paths
 
 
 def folder_name(summary: dict) -> str:
@@ -113,17 +132,24 @@ def folder_name(summary: dict) -> str:
     return f"照片/{summary['starts_at'][:10]} {summary['kind']} {summary['id']}"
 
 
+def activity_folder(activity: Activity) -> str:
+    """照片/结对活动/2026-12-05 义诊 A12: date, kind and number."""
+    return f"照片/结对活动/{activity.held_on.isoformat()} {KIND_LABELS.get(activity.kind, activity.kind)} A{activity.id}"
+
+
 def write_book(session: Session, branch: Branch, year: int, conf: MeetingsConf, out: IO[bytes] | Path, *,
                now: datetime, tz: ZoneInfo, review_text: str = "") -> dict:
-    """Write the zip; returns {"meetings", "photos", "empty"}. `review_text` (the 述职评议 draft) becomes
-    the sheet 述职评议 (one paragraph a row) and 述职评议.txt."""
+    """Write the zip; returns {"meetings", "photos", "activity_photos", "empty"}. `review_text` (the 述职评议
+    draft) becomes the sheet 述职评议 (one paragraph a row) and 述职评议.txt."""
     rows, book = _meetings(session, branch, year, conf, now=now, tz=tz)
-    photos = _photos(session, [m.id for m in rows])
+    photos = _photos(session, "meeting", [m.id for m in rows])
+    acts = _activities(session, branch, year)
+    act_photos = _photos(session, "activity", [a.id for a in acts])
     sheets = [("党员名册", [Column("姓名", 10), Column("身份", 10), Column("职务", 8), Column("党小组", 12),
                         Column("手机号", 14), Column("微信", 8), Column("转出时间", 17, True)],
                _roster_rows(session, branch, tz))]
     sheets += [(title, MEETING_COLUMNS, _meeting_rows(rows, book, codes, tz)) for title, codes in SHEET_KINDS.items()]
-    sheets += _other_sheets(session, branch, year, tz)
+    sheets += _other_sheets(session, branch, year, tz, acts, act_photos)
     people = matrix.participation(session, branch.id, year, tz, until=now)
     sheets.append(("党员参与", [Column("姓名", 10), Column("身份", 10), Column("应参加", 8), Column("参加", 8),
                             Column("请假", 8), Column("缺席", 8), Column("已转出", 8)],
@@ -138,16 +164,13 @@ def write_book(session: Session, branch: Branch, year: int, conf: MeetingsConf, 
         write_workbook(xlsx, sheets)
         zf.writestr("台账.xlsx", xlsx.getvalue())
         for meeting, entry in zip(rows, book):
-            for index, (photo_id, blob) in enumerate(photos.get(meeting.id, []), start=1):
-                path = f"{folder_name(entry.summary)}/{index:02d}.{EXTENSIONS.get(blob.content_type, 'bin')}"
-                zf.writestr(zipfile.ZipInfo(path, date_time=(year, 1, 1, 0, 0, 0)), blob.data,
-                            compress_type=zipfile.ZIP_STORED)
-                entry.photos.append(path)
-                count += 1
+            entry.photos += _write_photos(zf, folder_name(entry.summary), photos.get(meeting.id, []), year)
+            count += len(entry.photos)
+        act_count = sum(len(_write_photos(zf, activity_folder(a), act_photos.get(a.id, []), year)) for a in acts)
         if review_text:
             zf.writestr("述职评议.txt", review_text.encode("utf-8-sig"))
         zf.writestr("index.html", render_index(branch.name, year, book, people, now=now, tz=tz))
-    return {"meetings": len(book), "photos": count, "empty": not book}
+    return {"meetings": len(book), "photos": count, "activity_photos": act_count, "empty": not book}
 
 
 def book_filename(branch: Branch, year: int) -> str:
