@@ -21,7 +21,7 @@ class Match:
     entry: Entry
     bonus: float = 0.0
     scale: float = 1.0
-    clause: int = 0      # index of the clause (space-separated) holding `start`
+    clause: int = 0      # the start of the clause (space-separated) holding `start`
 
 
 def _find_tail(text: str, pos: int, tail: tuple[str, ...], gap: int) -> list[tuple[int, int]] | None:
