@@ -7,6 +7,7 @@ Run from the repository root:
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import random
 import sys
@@ -66,6 +67,27 @@ def latency(texts: list[str], rules) -> tuple[float, float]:
             times.append(time.perf_counter() - t)
     times.sort()
     return times[len(times) // 2] * 1000, times[int(len(times) * 0.99)] * 1000
+
+
+def cpu_latency(texts: list[str], rules, runs: int = 5) -> tuple[float, float]:
+    """p50 and p99 across `texts`, in ms, of each text's median CPU time (thread_time_ns) over `runs`
+    calls: gc collected before and off during the loop, so the figure is the code's cost without
+    preemption by other processes or a collection landing in one call."""
+    import routing
+
+    per_text = [[] for _ in texts]
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(runs):
+            for k, text in enumerate(texts):
+                t = time.thread_time_ns()
+                routing.classify(text, rules)
+                per_text[k].append(time.thread_time_ns() - t)
+    finally:
+        gc.enable()
+    medians = sorted(sorted(ts)[runs // 2] for ts in per_text)
+    return medians[len(medians) // 2] / 1e6, medians[int(len(medians) * 0.99)] / 1e6
 
 
 def long_texts(records: list[dict], size: int = 2000) -> list[str]:
@@ -156,12 +178,16 @@ def main(argv: list[str] | None = None) -> int:
         rates.append(len(texts) / (time.perf_counter() - t))
     rates.sort()
     p50, p99 = latency(texts, rules)
-    l50, l99 = latency(long_texts(records), rules)
+    longs = long_texts(records)
+    l50, l99 = latency(longs, rules)
+    c50, c99 = cpu_latency(longs, rules)
 
     print(f"throughput    {rates[-1]:,.0f} messages/s best round, {rates[len(rates) // 2]:,.0f} median"
           f" (one core, warm, {len(rates)} rounds of {len(texts)} calls; target >= 20,000)")
     print(f"latency       p50 {p50:.3f} ms, p99 {p99:.3f} ms (set messages)")
     print(f"latency 2000  p50 {l50:.3f} ms, p99 {l99:.3f} ms (2,000-char texts; target p99 < 1 ms)")
+    print(f"cpu 2000      p50 {c50:.3f} ms, p99 {c99:.3f} ms (2,000-char texts: per text the median CPU"
+          " time of 5 runs, gc off; p50/p99 across texts)")
     print(f"start-up      {t_ready - t0:.3f} s (import + rules load {t_rules - t0:.3f} s, jieba init {t_ready - t_rules:.3f} s)")
     print(f"memory        RSS {rss_mib():.1f} MiB (interpreter before import {rss_before:.1f} MiB)")
     return 0

@@ -32,40 +32,41 @@ class Decision:
                 "runner_up": self.runner_up}
 
 
-def _drop_negated(text: str, matches: list[Match], rules: Rules) -> list[Match]:
-    """A match starting within `negation_window` chars after a cue, in the same clause, does not count."""
-    if rules.negation is None:
+def _drop_cued(text: str, matches: list[Match], rules: Rules) -> list[Match]:
+    """Negation and evidence in one filter: a match starting within `negation_window` chars after a
+    negation cue, in the same clause, does not count; nor does a keyword of `evidence.branches` that
+    ends right before an evidence cue ("B超提示胆囊结石", "拍片说是骨折": the test reports a finding;
+    the request is about the finding; other words still count: "B超显示图像不清楚" stays medtech)."""
+    negated, reported = _negated(text, rules), _reported(text, rules)
+    if not negated and not reported:
         return matches
-    win, negated = rules.negation_window, set()
+    branches = rules.evidence_branches
+    return [m for m in matches if m.start not in negated
+            and (m.end not in reported or m.entry.branch not in branches)]
+
+
+def _negated(text: str, rules: Rules) -> set[int]:
+    """The start positions a negation cue negates: up to `negation_window` chars after it, in its clause."""
+    negated: set[int] = set()
+    if rules.negation is None:
+        return negated
+    win, n = rules.negation_window, len(text)
     for cue in rules.negation.finditer(text):
         c = cue.end()
         stop = text.find(" ", c)
-        negated.update(range(c, min(c + win, len(text) if stop < 0 else stop) + 1))
-    if not negated:
-        return matches
-    return [m for m in matches if m.start not in negated]
+        negated.update(range(c, min(c + win, n if stop < 0 else stop) + 1))
+    return negated
 
 
-def _drop_evidence(text: str, matches: list[Match], rules: Rules) -> list[Match]:
-    """"B超提示胆囊结石", "拍片说是骨折": the test reports a finding; the request is
-    about the finding, so such keywords of `evidence.branches` do not count (other
-    words of the message still do: "B超显示图像不清楚" stays medtech)."""
+def _reported(text: str, rules: Rules) -> set[int]:
+    """The end positions of keywords an evidence cue reports: a cue starts at most `evidence_window`
+    chars after the end, with no space between."""
     if rules.evidence is None or not rules.evidence_branches:
-        return matches
-    cues = _starts(rules.evidence, text)
-    if not cues:
-        return matches
-    win, n, branches = rules.evidence_window, len(text), rules.evidence_branches
-
-    def reported(m: Match) -> bool:
-        for pos in range(m.end, min(n, m.end + win + 1)):
-            if pos in cues:
-                return True
-            if text[pos] == " ":
-                return False
-        return False
-
-    return [m for m in matches if m.entry.branch not in branches or not reported(m)]
+        return set()
+    win, ends = rules.evidence_window, set()
+    for c in _starts(rules.evidence, text):
+        ends.update(range(max(c - win, text.rfind(" ", 0, c) + 1), c + 1))
+    return ends
 
 
 def _starts(pattern, text: str) -> set[int]:
@@ -78,21 +79,29 @@ def _moved(entry: Entry, branch: str) -> Entry:
     return replace(entry, branch=branch)
 
 
-def _by_class(matches: list[Match]) -> dict[str, list[Match]]:
-    """The matches of each keyword class."""
+def _by_class(text: str, matches: list[Match]) -> tuple[dict[str, list[Match]], dict[str, set[str]]]:
+    """The matches of each keyword class and the branches they name; on the way each match's
+    `clause` is set (the start of the clause holding it, see focus.asking_clauses)."""
     by_cls: dict[str, list[Match]] = {}
+    branches: dict[str, set[str]] = {}
+    rfind = text.rfind
     for m in matches:
-        if m.entry.cls:
-            by_cls.setdefault(m.entry.cls, []).append(m)
-    return by_cls
+        m.clause = rfind(" ", 0, m.start) + 1
+        cls = m.entry.cls
+        if cls:
+            if cls in by_cls:
+                by_cls[cls].append(m)
+                branches[cls].add(m.entry.branch)
+            else:
+                by_cls[cls] = [m]
+                branches[cls] = {m.entry.branch}
+    return by_cls, branches
 
 
-def _apply_tie_rules(matches: list[Match], by_cls: dict[str, list[Match]], rules: Rules) -> list[Match]:
-    """The tie rules in order, on the matches of each keyword class (`by_cls`, changed in place)."""
-    if not by_cls:
-        return matches
-    classes = {cls: {m.entry.branch for m in group} for cls, group in by_cls.items()}
-    dropped: set[int] = set()
+def _apply_tie_rules(by_cls: dict[str, list[Match]], classes: dict[str, set[str]], rules: Rules,
+                     dropped: set[int]) -> None:
+    """The tie rules in order, on the matches of each keyword class (`by_cls`) and the branches they
+    name (`classes`), both changed in place; the id of every match a rule drops goes to `dropped`."""
     for rule in rules.tie_rules:
         holders = classes.get(rule.when_class)
         if not holders or (rule.unless_class and rule.unless_class in classes):
@@ -117,7 +126,6 @@ def _apply_tie_rules(matches: list[Match], by_cls: dict[str, list[Match]], rules
             classes[target] = left
         else:
             classes.pop(target, None)
-    return [m for m in matches if id(m) not in dropped] if dropped else matches
 
 
 def _training_bonus(text: str, matches: list[Match], rules: Rules) -> None:
@@ -148,18 +156,18 @@ def _training_bonus(text: str, matches: list[Match], rules: Rules) -> None:
 def find_matches(text: str, rules: Rules) -> list[Match]:
     """All effective keyword matches of normalized `text`, after negation and tie rules."""
     raw = raw_matches(text, rules)
-    matches = drop_contained(raw + token_matches(text, rules, raw))
-    matches = _drop_evidence(text, _drop_negated(text, matches, rules), rules)
+    matches = _drop_cued(text, drop_contained(raw + token_matches(text, rules, raw)), rules)
     if not matches:
         return matches
-    asking = asking_clauses(text, rules.ask_cues, matches)
-    by_cls = _by_class(matches)
-    losers = ask_tie_losers(by_cls, asking, rules.ask_ties)
-    if losers:
-        matches = [m for m in matches if m.entry.cls not in losers]
-        for cls in losers:
-            del by_cls[cls]
-    matches = _apply_tie_rules(matches, by_cls, rules)
+    asking = asking_clauses(text, rules.ask_cues)
+    by_cls, classes = _by_class(text, matches)
+    dropped: set[int] = set()
+    for cls in ask_tie_losers(by_cls, asking, rules.ask_ties):
+        dropped.update(map(id, by_cls.pop(cls)))
+        del classes[cls]
+    _apply_tie_rules(by_cls, classes, rules, dropped)
+    if dropped:
+        matches = [m for m in matches if id(m) not in dropped]
     _training_bonus(text, matches, rules)
     discount_background(text, matches, asking, rules.background_length, rules.background_factor, TRIAGE)
     return matches

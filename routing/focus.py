@@ -18,10 +18,7 @@ text into clauses at every punctuation mark.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from functools import lru_cache
-from itertools import accumulate
-from operator import add
 from typing import Any
 
 _KEYS = {"ask_cues", "ask_ties", "background_length", "background_factor", "no_ask"}
@@ -55,22 +52,16 @@ def load_focus(data: dict, classes: set[str], fail, words, cue_pattern, number) 
     }
 
 
-def asking_clauses(text: str, ask_cues: re.Pattern | None, matches: list) -> list[int]:
-    """Indices, ascending, of the clauses of normalized `text` that hold an ask cue; when there are
-    any, each match's `clause` is set to the index of the clause holding its start.
+def asking_clauses(text: str, ask_cues: re.Pattern | None) -> list[int]:
+    """The clauses of normalized `text` that hold an ask cue, ascending, each named by its start (the
+    position after the space before it; a match's `clause` names its clause the same way).
     One scan of the whole text: a cue holds no space, so each one found lies inside one clause
     and the first cue of every clause is found (a clause's own search would find it too); the
     scan goes on from the end of that clause."""
     if ask_cues is None:
         return []
-    cues = [c.start() for c in _first_per_clause(ask_cues).finditer(text)]
-    if not cues:
-        return []
-    clauses = text.split(" ")   # spaces[i]: the position of the space ending clause i (last: len(text))
-    spaces = list(map(add, accumulate(map(len, clauses)), range(len(clauses))))
-    for m in matches:
-        m.clause = bisect_left(spaces, m.start)
-    return sorted({bisect_left(spaces, c) for c in cues})
+    rfind = text.rfind
+    return sorted({rfind(" ", 0, c.start()) + 1 for c in _first_per_clause(ask_cues).finditer(text)})
 
 
 @lru_cache(maxsize=64)
@@ -81,7 +72,7 @@ def _first_per_clause(cues: re.Pattern) -> re.Pattern:
 
 def ask_tie_losers(by_cls: dict[str, list], asking: list[int], ties) -> set[str]:
     """The incidental side of each tie pair, when the last asking clause that names one side only
-    names it (`by_cls`: keyword class -> its matches, which carry `clause`, see asking_clauses)."""
+    names it (`by_cls`: keyword class -> its matches, which carry `clause`; `asking`: see asking_clauses)."""
     if not asking or not ties:
         return set()
     where = {cls: {m.clause for m in by_cls[cls]} for pair in ties for cls in pair if cls in by_cls}

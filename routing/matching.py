@@ -7,7 +7,9 @@ sweep by start, and jieba segments a run only when a gate char could be a token 
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
+from operator import attrgetter
 
 from .normalize import cut_alone, cut_run, segment_runs
 from .rules import Entry, Rules, ascii_edge, head_hits
@@ -21,7 +23,10 @@ class Match:
     entry: Entry
     bonus: float = 0.0
     scale: float = 1.0
-    clause: int = 0      # index of the clause (space-separated) holding `start`
+    clause: int = 0      # the start of the clause (space-separated) holding `start`
+
+
+_start = attrgetter("start")
 
 
 def _find_tail(text: str, pos: int, tail: tuple[str, ...], gap: int) -> list[tuple[int, int]] | None:
@@ -70,30 +75,34 @@ def raw_matches(text: str, rules: Rules) -> list[Match]:
     return found
 
 
-def _all_inside(points: list[int], raw: list[Match]) -> bool:
-    """Every point (ascending) lies inside a match of `raw` (sorted by start): one sweep, stopping early."""
-    i, n, reach = 0, len(raw), -1
-    for p in points:
-        while i < n and raw[i].start <= p:
-            if raw[i].end > reach:
-                reach = raw[i].end
-            i += 1
-        if reach <= p:
-            return False
-    return True
+def _open_gates(gates: list[int], raw: list[Match], longest: int, span: int) -> list[int]:
+    """The gate chars (ascending) a token could count at; none if every one lies inside a raw match
+    (`raw` sorted by start, none longer than `span`). A gate inside a raw segment longer than
+    `longest` that holds it and the `longest` - 1 chars after it is closed: drop_contained would
+    drop the token there. The matches that may hold gate p start in p - span..p: found by bisection."""
+    starts = list(map(_start, raw))
+    inside, open_ = True, []
+    for p in gates:
+        k, lo, covered = bisect_right(starts, p) - 1, p - span, False
+        while k >= 0 and starts[k] >= lo:
+            m = raw[k]
+            if m.end > p:
+                covered = True
+                if _holds(m.segs, p, longest):
+                    break
+            k -= 1
+        else:
+            open_.append(p)
+        inside = inside and covered
+    return [] if inside else open_
 
 
-def _outside(points: list[int], spans: list[tuple[int, int]]) -> list[int]:
-    """The points (ascending) that lie in none of the half-open spans (sorted by start): one sweep."""
-    out, i, n, reach = [], 0, len(spans), -1
-    for p in points:
-        while i < n and spans[i][0] <= p:
-            if spans[i][1] > reach:
-                reach = spans[i][1]
-            i += 1
-        if reach <= p:
-            out.append(p)
-    return out
+def _holds(segs: tuple[tuple[int, int], ...], p: int, longest: int) -> bool:
+    """One of `segs` is longer than `longest` and holds p..p + longest - 1."""
+    for s, e in segs:
+        if s <= p < e - longest + 1 and e - s > longest:
+            return True
+    return False
 
 
 def _run_of(text: str, p: int) -> tuple[int, int] | None:
@@ -116,12 +125,8 @@ def token_matches(text: str, rules: Rules, raw: list[Match]) -> list[Match]:
     gates = [g.start() for g in rules.token_gate_re.finditer(text)]
     if not gates:
         return []
-    if _all_inside(gates, raw):
-        return []
-    longest = rules.token_longest        # a segment longer than that holding p..p+longest drops the token
-    long_segs = [(s, e - longest + 1) for m in raw for s, e in m.segs if e - s > longest]
-    long_segs.sort()
-    gates = _outside(gates, long_segs)
+    longest = rules.token_longest
+    gates = _open_gates(gates, raw, longest, rules.raw_span)
     found, done = [], -1
     for p in gates:
         if p < done or (run := _run_of(text, p)) is None:

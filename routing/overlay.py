@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import Iterable
 
 from .normalize import normalize
-from .rules import Entry, Rules, RulesError, build_automaton
+from .rules import Entry, Rules, RulesError, build_automaton, raw_span
 
 MIN_CHARS = 2  # a single character would fire inside unrelated words (修 in 进修)
 MAX_CHARS = 32
@@ -47,4 +47,5 @@ def with_overlay(rules: Rules, words: Iterable[tuple[str, str, float]]) -> Rules
     for word, entry in extra.items():
         branch_words[entry.branch] = branch_words.get(entry.branch, frozenset()) | {word}
     return replace(rules, automaton=build_automaton(raw), token_entries=MappingProxyType(tokens),
-                   branch_words=MappingProxyType(branch_words), heads=tuple(heads))
+                   branch_words=MappingProxyType(branch_words), heads=tuple(heads),
+                   raw_span=raw_span(heads, rules.phrase_gap))

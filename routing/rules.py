@@ -99,6 +99,7 @@ class Rules:
     no_ask: re.Pattern | None = None
     # every keyword as (head, entry, token-only): what routing.overlay rebuilds the automaton from
     heads: tuple[tuple[str, Entry, bool], ...] = ()
+    raw_span: int = 0   # the longest span a match of a raw head can have (see raw_span())
 
 
 def _fail(key: str, problem: str):
@@ -269,6 +270,13 @@ def build_automaton(raw: dict[str, list[Entry]]):
     return automaton
 
 
+def raw_span(heads, gap: int) -> int:
+    """The longest span a match of a raw head of `heads` can have: its head, then each tail part found
+    at most `gap` chars after the previous part."""
+    return max((len(head) + sum(gap + len(part) for part in entry.tail) for head, entry, token in heads
+                if not token), default=0)
+
+
 def head_hits(text: str, rules: "Rules") -> list[tuple[int, int, tuple]]:
     """(start, -length, automaton value) of every head occurring in `text`, sorted: by start,
     longest first (a head occurs once per start and length). A hit of the letters counts only
@@ -329,6 +337,7 @@ def _assemble(data, th, names, branch_words, heads, classes) -> Rules:
         evidence_branches=frozenset(ev_branches),
         **load_focus(data, classes, _fail, _words, _cue_pattern, _number),
         heads=tuple(heads),
+        raw_span=raw_span(heads, int(th["phrase_gap"])),
     )
 
 
