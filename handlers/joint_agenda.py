@@ -71,6 +71,19 @@ def list_joint(msg: Inbound, ctx: Context) -> str | None:
     return "\n".join(lines)
 
 
+@router.on(OFFICE, command("取消会议"))
+@meeting_errors(example=t.JOINT_EXAMPLE)
+def cancel_joint(msg: Inbound, ctx: Context) -> str | None:
+    """The office cancels a 联席会议 (a branch meeting's number: not the office's to cancel)."""
+    words = ctx.args["rest"].split()
+    if not words:
+        return t.JOINT_CANCEL_USAGE
+    meeting, notified = agenda.cancel(ctx.session, ctx.member.consortium, words[0], ctx.settings.meetings, now=ctx.now,
+                                      tz=ctx.settings.tz, sandbox=ctx.sandbox)
+    return t.JOINT_CANCELLED.format(number=meeting.number, kind=_kind(ctx, meeting), when=_when(ctx, meeting),
+                                    notified=notified)
+
+
 @router.on(command("议题"))
 @joint_errors
 def add_topic(msg: Inbound, ctx: Context) -> str:

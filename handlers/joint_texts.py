@@ -39,6 +39,8 @@ ERRORS = {
 JOINT_SCHEDULED = ("已安排{kind} {number}\n时间：{when}\n地点：{place}\n内容：{title}\n"
                    "已通知{notified}人（党办、各支部书记、成员单位联络人）。议程草稿见后台「联席会议」页。")
 JOINT_EXAMPLE = "会议 联席会议 12月28日 14:00 三楼会议室 第四季度联席会议"
+JOINT_CANCELLED = "已取消 {number}（{kind} {when}），已通知 {notified} 人。"
+JOINT_CANCEL_USAGE = "请写明要取消的联席会议编号，例如：取消会议 M-2026-0001（发送「会议」查看编号）。"
 JOINT_EMPTY = "暂无联席会议。安排会议：" + JOINT_EXAMPLE
 JOINT_HEADER = "联席会议："
 JOINT_LINE = "{number} {when} {place} {title}（应到{expected}人，已签到{present}人，请假{leave}人{minutes}）"
@@ -51,5 +53,5 @@ TOPIC_ADDED = "已将议题提交至联席会议 {number}（{when}），党办�
 
 HELP_OFFICE = ("\n【督办】督办 支部或单位 日期 事项：立项；督办：查看清单；确认 D-编号；重开 D-编号 原因；"
                "关联 D-编号 T-编号；"
-               "会议 联席会议 日期 时间 地点 主题：安排联席会议；纪要 内容：记入刚开的联席会议，随后发照片")
+               "会议 联席会议 日期 时间 地点 主题：安排联席会议；取消会议 M-编号；纪要 内容：记入刚开的联席会议，随后发照片")
 HELP_OWNER = "\n【督办】督办：本单位事项；进展 D-编号 内容；完成 D-编号 说明；议题 内容：提交联席会议议题"

@@ -43,6 +43,7 @@ MEETING_ERRORS = {
     "no_attendance": "补录请写明到会人员，例如：{record}",
     "unknown_names": "名册（应到人员）中没有：{names}。请核对姓名后重发，本次未登记。",
     "not_found": "没有找到会议 {number}（或不是本支部的会议）。发送「会议」查看本支部会议。",
+    "joint_not_found": "没有找到联席会议 {number}。发送「会议」查看联席会议及其编号。",
     "already_cancelled": "{number} 已经取消过了。",
     "cannot_cancel": "{number} 已经召开（或是补录的会议），不能取消。",
     "no_meeting_for_minutes": "本支部还没有已开始的会议。请先用「会议 …」安排或「补录 …」补记，再发送纪要。",

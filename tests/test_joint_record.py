@@ -12,7 +12,7 @@ from models.party import Meeting, MeetingPhoto
 from services.shared.spreadsheets import Column, write_workbook
 from tests.test_activities import LINE, PUBLIC
 from tests.test_joint import console_login, invoke
-from tests.test_joint_agenda import BSZ, LOGISTICS, OFFICE, QSZ, SCHEDULE, at, units  # noqa: F401 (fixture)
+from tests.test_joint_agenda import BSZ, LOGISTICS, OFFICE, QSZ, SCHEDULE, at, outbox_to, units  # noqa: F401
 from tests.test_joint_plan import GOOD, HEADERS
 from tests.test_meetings import SEC, party  # noqa: F401 (fixture)
 
@@ -91,6 +91,15 @@ def test_the_console_keeps_the_agenda_as_sent_and_marks_attendance(app, wechat, 
     assert office.post(url, data={"person": 999999, "status": "present", "csrf_token": token}).status_code == 302
     assert office.post(f"/admin/joint-meetings/{meeting_id + 999}/attendance",
                        data={"person": bsz.person_id, "status": "present", "csrf_token": token}).status_code == 404
+    # cancelling: a write role with CSRF; everyone listed is told; the meeting leaves the list
+    assert viewer.post(f"/admin/joint-meetings/{meeting_id}/cancel", data={"csrf_token": vtoken}).status_code == 403
+    assert office.post(f"/admin/joint-meetings/{meeting_id}/cancel").status_code == 400
+    assert office.post(f"/admin/joint-meetings/{meeting_id}/cancel", data={"csrf_token": token}).status_code == 302
+    with session_factory() as s:
+        assert s.get(Meeting, meeting_id).status == "cancelled"
+    assert outbox_to(session_factory, QSZ)[-1].startswith("【联席会议取消】")
+    page = office.get("/admin/joint-meetings").get_data(as_text=True)
+    assert f"已取消 {number}" in page and f">{number}</a>" not in page  # told once, gone from the list
 
 
 @pytest.mark.pg
@@ -141,3 +150,22 @@ def test_the_secretary_edits_the_year_end_review_in_wechat(app, wechat, demo, se
     clock.now = at(2027, 1, 10, 10, 0)
     assert "妇儿党支部2026年度述职评议材料" in wechat.send("述职", user=SEC)
     assert "述职评议材料" not in (wechat.send("述职", user="demo-member-BSZ") or "")  # a member has none
+
+
+def test_the_office_cancels_a_joint_meeting_and_its_invitees_are_told(wechat, units, session_factory, clock):
+    number = wechat.send(SCHEDULE, user=OFFICE).split("已安排联席会议 ")[1].split()[0]
+    assert "请写明要取消的联席会议编号" in wechat.send("取消会议", user=OFFICE)
+    assert "没有找到联席会议 M-2026-9999" in wechat.send("取消会议 M-2026-9999", user=OFFICE)
+    reply = wechat.send(f"取消会议 {number}", user=OFFICE)
+    assert f"已取消 {number}" in reply
+    for invitee in (LOGISTICS, BSZ, QSZ):
+        assert outbox_to(session_factory, invitee)[-1].startswith("【联席会议取消】")
+    assert "已经取消过了" in wechat.send(f"取消会议 {number}", user=OFFICE)
+    assert "没有找到会议" in wechat.send(f"取消会议 {number}", user=LOGISTICS)  # a secretary: own branch's only
+    with session_factory() as s:
+        assert s.get(Meeting, int(number.rsplit("-", 1)[1])).status == "cancelled"
+    assert "暂无待召开的联席会议" in wechat.send("议题 增加编制", user=BSZ)
+    started = wechat.send("会议 联席会议 12月17日 09:00 三楼会议室 临时联席会议", user=OFFICE) \
+        .split("已安排联席会议 ")[1].split()[0]
+    clock.now = at(2026, 12, 17, 9, 30)
+    assert "不能取消" in wechat.send(f"取消会议 {started}", user=OFFICE)

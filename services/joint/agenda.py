@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from core.config import Settings
 from core.config.meetings import MeetingKind, MeetingsConf
 from models.joint import STATUS_LABELS, AgendaTopic, JointItem
-from models.org import Person, Unit
+from models.org import Consortium, Person, Unit
 from models.party import Meeting
 from models.task import OPEN_STATUSES, Task
 from services.joint import attendance, contacts
@@ -27,6 +27,7 @@ from services.pairing.agreements import needs_of
 KIND = "reminder"
 NOTICE = ("【联席会议通知】{consortium}{kind}\n时间：{when}\n地点：{place}\n内容：{title}\n编号：{number}\n"
           "成员单位如有需提交会议研究的事项，请在会前回复「议题 内容」。")
+CANCELLED = "【联席会议取消】{consortium}原定{when}在{place}召开的{kind}（{number}）已取消。"
 SENT_HEADER = "【联席会议议程】{number}\n"
 
 
@@ -82,6 +83,31 @@ def _send(session: Session, meeting: Meeting, text: str, *, now: datetime, sandb
     for person in people:
         outbox.enqueue(session, person.openid, KIND, text, now=now, sandbox=sandbox, payload={"meeting": meeting.id})
     return len(people)
+
+
+def cancel(session: Session, consortium: Consortium, number: str, conf: MeetingsConf, *, now: datetime,
+           tz: ZoneInfo, sandbox: bool) -> tuple[Meeting, int]:
+    """`取消会议 M-…` from the office: a 联席会议 not yet begun; everyone on its list is told. MeetingError:
+    joint_not_found, already_cancelled, cannot_cancel."""
+    try:
+        meeting = meeting_svc.find(session, number, consortium.id)
+    except MeetingError:
+        meeting = None
+    if meeting is None or meeting.kind not in {k.code for k in joint_kinds(conf)}:
+        raise MeetingError("joint_not_found", number=number.strip())
+    if meeting.status == "cancelled":
+        raise MeetingError("already_cancelled", number=meeting.number)
+    if meeting.starts_at <= now:
+        raise MeetingError("cannot_cancel", number=meeting.number)
+    meeting.status, meeting.cancelled_at = "cancelled", now
+    session.flush()
+    kind = conf.kind(meeting.kind)
+    text = CANCELLED.format(consortium=consortium.name, when=meeting_svc.when_text(meeting, tz), place=meeting.place or "待定",
+                            kind=kind.name if kind else meeting.kind, number=meeting.number)
+    people = [row.person for row in attendance.rows(session, meeting.id) if row.person.bound and row.person.openid]
+    for p in people:
+        outbox.enqueue(session, p.openid, KIND, text, now=now, sandbox=sandbox, payload={"meeting": meeting.id})
+    return meeting, len(people)
 
 
 def send_agenda(session: Session, meeting: Meeting, text: str, *, now: datetime, sandbox: bool) -> int:

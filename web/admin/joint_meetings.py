@@ -18,7 +18,8 @@ from web.admin.base import bp, require_write
 from web.admin.joint import _office_person
 
 ERRORS = {"past": "会议时间已过。", "too_far": "会议时间在一年以后，请核对日期。", "bad_kind": "请选择会议类型。",
-          "agenda_empty": "议程内容为空。"}
+          "agenda_empty": "议程内容为空。", "already_cancelled": "该会议已经取消。",
+          "cannot_cancel": "会议已经开始，不能取消。"}
 
 
 def _meeting(meeting_id: int) -> Meeting:
@@ -106,4 +107,20 @@ def joint_attendance_mark(meeting_id: int):
         return redirect(url_for("admin.joint_meetings_page", m=meeting.id))
     g.db.commit()
     flash("参会情况已更新。", "ok")
+    return redirect(url_for("admin.joint_meetings_page", m=meeting.id))
+
+
+@bp.post("/joint-meetings/<int:meeting_id>/cancel")
+def joint_meeting_cancel(meeting_id: int):
+    """Cancel a 联席会议 not yet begun; everyone on its list is told (as `取消会议 M-…` in WeChat)."""
+    require_write()
+    meeting = _meeting(meeting_id)
+    try:
+        _, notified = agenda.cancel(g.db, g.consortium, meeting.number, g.settings.meetings, now=g.now, tz=g.settings.tz,
+                                    sandbox=g.settings.sandbox)
+    except MeetingError as exc:
+        flash(ERRORS.get(exc.code, exc.code), "error")
+        return redirect(url_for("admin.joint_meetings_page", m=meeting.id))
+    g.db.commit()
+    flash(f"已取消 {meeting.number}，已通知{notified}人。", "ok")
     return redirect(url_for("admin.joint_meetings_page", m=meeting.id))
