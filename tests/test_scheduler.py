@@ -123,6 +123,25 @@ def test_joint_meeting_goes_to_paired_branches_and_units_two_weeks_ahead(setting
     assert "2026年第4季度" in reminders_sent(session_factory, "joint_meeting")[0].text
 
 
+def test_joint_meeting_reaches_a_unit_through_its_contact_when_it_has_one(settings, demo, session_factory):
+    """A unit with a contact (联络人): only that person is asked to prepare; a unit without one: its members."""
+    from models.org import Unit
+    from services.joint import contacts
+    from services.reminders import fanout
+    with session_factory() as s:
+        bsz = s.scalar(select(Unit).where(Unit.code == "BSZ"))
+        s.add(Person(openid="bsz-nurse", name="护士长", role="member", consortium_id=bsz.consortium_id,
+                     unit_id=bsz.id, created_at=at(2026, 12, 1), bound_at=at(2026, 12, 1)))
+        s.commit()
+        before = {r.openid for r in fanout.recipients(s, "paired")}
+        assert {"demo-member-BSZ", "bsz-nurse", "demo-member-QSZ"} <= before
+        contacts.set_contact(s, bsz, s.scalar(select(Person).where(Person.openid == "demo-member-BSZ")),
+                             now=at(2026, 12, 1))
+        s.commit()
+        after = {r.openid for r in fanout.recipients(s, "paired")}
+    assert after == before - {"bsz-nurse"}  # the contact speaks for 白沙镇卫生院; 青山镇 (no contact) unchanged
+
+
 def test_rest_day_25th_moves_to_previous_working_day(plain_settings):
     schedule, cal = schedule_named(plain_settings, "report_reminder"), build_calendar(plain_settings)
     trigger = OccurrenceTrigger(schedule, cal, SH)

@@ -16,6 +16,7 @@ from sqlalchemy import exists, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from core.config.schedules import AUDIENCE_PREFIXES, AUDIENCES, check_audience  # noqa: F401 (re-exported)
+from models.joint import UnitContact
 from models.org import Branch, Consortium, Pairing, Person, Unit
 from models.db import dialect_insert
 from models.outbox import OutboxMessage, due_state
@@ -52,10 +53,13 @@ def _audience_filter(audience: str):
         return Person.role == "member"
     if audience == "everyone":
         return Person.role.is_not(None)
-    if audience == "paired":
+    if audience == "paired":  # secretaries of paired branches; for each paired unit its contact, if it has one
         paired_branch = exists().where(Pairing.branch_id == Person.branch_id)
         paired_unit = exists().where(Pairing.unit_id == Person.unit_id)
-        return or_(secretary & paired_branch, (Person.role == "member") & paired_unit)
+        contact = exists().where(UnitContact.person_id == Person.id, Pairing.unit_id == UnitContact.unit_id)
+        no_contact = ~exists().where(UnitContact.unit_id == Person.unit_id)
+        return or_(secretary & paired_branch, Person.role.is_not(None) & contact,
+                   (Person.role == "member") & paired_unit & no_contact)
     prefix, value = audience.split(":", 1)
     if prefix == "role":
         return Person.role == value
