@@ -97,6 +97,7 @@ def add_topic(msg: Inbound, ctx: Context) -> str:
 def sign_in(msg: Inbound, ctx: Context) -> str | None:
     """An invitee of a 联席会议 open for sign-in now; an invitee on no roster is told when the next one is;
     anyone else: the branch meetings' 签到."""
+    agenda.list_unlisted(ctx.session, ctx.member.consortium_id, ctx.settings.meetings, now=ctx.now)
     meeting = attendance.open_meeting(ctx.session, ctx.member, ctx.settings.meetings, _codes(ctx), now=ctx.now)
     if meeting is None:
         upcoming = attendance.next_meeting(ctx.session, ctx.member, _codes(ctx), now=ctx.now)
@@ -121,6 +122,7 @@ def scan_scene(msg: Inbound, ctx: Context) -> str | None:
 @router.on(command("请假"))
 @meeting_errors
 def ask_leave(msg: Inbound, ctx: Context) -> str | None:
+    agenda.list_unlisted(ctx.session, ctx.member.consortium_id, ctx.settings.meetings, now=ctx.now)
     found = attendance.ask_leave(ctx.session, ctx.member, ctx.args["rest"], _codes(ctx), now=ctx.now,
                                  conf=ctx.settings.meetings)
     if found is None:

@@ -169,3 +169,17 @@ def test_the_office_cancels_a_joint_meeting_and_its_invitees_are_told(wechat, un
         .split("已安排联席会议 ")[1].split()[0]
     clock.now = at(2026, 12, 17, 9, 30)
     assert "不能取消" in wechat.send(f"取消会议 {started}", user=OFFICE)
+
+
+def test_a_joint_meeting_scheduled_before_the_upgrade_gets_its_list_at_the_first_sign_in(wechat, units,
+                                                                                        session_factory, clock):
+    number = wechat.send(SCHEDULE, user=OFFICE).split("已安排联席会议 ")[1].split()[0]
+    with session_factory() as s:  # as a meeting of release 0012 looks after the upgrade: no list
+        s.query(JointAttendance).delete()
+        s.commit()
+    reply = wechat.send("请假 下乡巡诊", user=QSZ)
+    assert f"已为您登记请假：联席会议 {number}" in reply
+    clock.now = at(2026, 12, 18, 13, 50)
+    assert f"签到成功：联席会议 {number}" in wechat.send("签到", user=BSZ)
+    listed = attendance_of(session_factory, number)
+    assert {OFFICE, LOGISTICS} <= set(listed) and listed[QSZ] == "leave" and listed[BSZ] == "present"

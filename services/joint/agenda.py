@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from core.config import Settings
 from core.config.meetings import MeetingKind, MeetingsConf
-from models.joint import STATUS_LABELS, AgendaTopic, JointItem
+from models.joint import STATUS_LABELS, AgendaTopic, JointAttendance, JointItem
 from models.org import Consortium, Person, Unit
 from models.party import Meeting
 from models.task import OPEN_STATUSES, Task
@@ -108,6 +108,18 @@ def cancel(session: Session, consortium: Consortium, number: str, conf: Meetings
     for p in people:
         outbox.enqueue(session, p.openid, KIND, text, now=now, sandbox=sandbox, payload={"meeting": meeting.id})
     return meeting, len(people)
+
+
+def list_unlisted(session: Session, consortium_id: int, conf: MeetingsConf, *, now: datetime) -> None:
+    """A 联席会议 still to come (or open for sign-in) that has no list, as one scheduled before the list was
+    kept (an upgrade), gets today's invitees as its list."""
+    codes = [k.code for k in joint_kinds(conf)]
+    unlisted = session.scalars(select(Meeting).where(
+        Meeting.consortium_id == consortium_id, Meeting.kind.in_(codes), Meeting.status == "scheduled",
+        Meeting.starts_at >= now - timedelta(minutes=conf.checkin_after_minutes),
+        ~exists().where(JointAttendance.meeting_id == Meeting.id))).all()
+    for meeting in unlisted:
+        attendance.invite(session, meeting, invitees(session, consortium_id))
 
 
 def send_agenda(session: Session, meeting: Meeting, text: str, *, now: datetime, sandbox: bool) -> int:
