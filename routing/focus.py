@@ -90,14 +90,13 @@ def ask_tie_losers(by_cls: dict[str, list], asking: list[int], ties) -> set[str]
     return losers
 
 
-def discount_background(text: str, matches: list, asking: list[int], length: int, factor: float,
-                        triage: str) -> None:
-    """Scale down keywords outside the asking clauses of a long text (in place)."""
+def foreground(text: str, matches: list, asking: list[int], length: int, factor: float,
+               triage: str) -> set[int] | None:
+    """The asking clauses of a long text when they name a branch: keywords outside them then count
+    `factor` of their weight (the background of a long burst). None when every keyword counts in full."""
     if not asking or factor >= 1.0 or not length or len(text) < length:
-        return
+        return None
     ask = set(asking)
     if not any(m.entry.branch != triage and m.clause in ask for m in matches):
-        return
-    for m in matches:
-        if m.clause not in ask:
-            m.scale = factor
+        return None
+    return ask

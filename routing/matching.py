@@ -22,7 +22,6 @@ class Match:
     segs: tuple[tuple[int, int], ...]
     entry: Entry
     bonus: float = 0.0
-    scale: float = 1.0
     clause: int = 0      # the start of the clause (space-separated) holding `start`
 
 

@@ -18,6 +18,7 @@ import heapq
 import logging
 import os
 import re
+import string
 from math import log
 import threading
 import unicodedata
@@ -264,6 +265,7 @@ def segment_runs(text: str, pos: int = 0, endpos: int | None = None) -> Iterator
 
 
 _ENG = re.compile("[a-zA-Z0-9]")   # jieba joins single such characters into one token (re_eng)
+_ENG_CHARS = frozenset(string.ascii_letters + string.digits)   # the same, as a set of characters
 
 
 def cut_alone(text: str, pos: int, chars: frozenset[str]) -> bool:
@@ -295,17 +297,17 @@ def cut_run(run: str, chars: frozenset[str]) -> list[str]:
     """cut_tokens() of one whole run of segment_runs, without jieba's per-call work: the same DAG,
     route and float sums as its precise mode without HMM (tests/test_routing.py checks the tokens)."""
     tok = _domain_segmenter(chars)
-    freq, n, logtotal = tok.FREQ, len(run), log(tok.total)
+    get, n, logtotal = tok.FREQ.get, len(run), log(tok.total)
     route = [(0, 0)] * (n + 1)
     for k in range(n - 1, -1, -1):
-        best, i, frag = None, k, run[k]
-        while i < n and frag in freq:
-            if freq[frag]:     # jieba: max((log(freq or 1) - logtotal + route[x + 1][0], x) for x in DAG[k])
-                cand = (log(freq[frag]) - logtotal + route[i + 1][0], i)
+        best, i, f = None, k, get(run[k])
+        while f is not None:   # run[k:i + 1] is a key: a word (f > 0) or a prefix of one
+            if f:              # jieba: max((log(freq or 1) - logtotal + route[x + 1][0], x) for x in DAG[k])
+                cand = (log(f) - logtotal + route[i + 1][0], i)
                 if best is None or cand >= best:
                     best = cand
             i += 1
-            frag = run[k:i + 1]
+            f = get(run[k:i + 1]) if i < n else None
         route[k] = best if best is not None else (log(1) - logtotal + route[k + 1][0], k)
     return _join_eng(run, route)
 
@@ -316,7 +318,7 @@ def _join_eng(run: str, route: list[tuple[float, int]]) -> list[str]:
     while x < n:
         y = route[x][1] + 1
         word = run[x:y]
-        if y - x == 1 and _ENG.match(word):
+        if y - x == 1 and word in _ENG_CHARS:
             buf += word
         else:
             if buf:
