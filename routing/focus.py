@@ -72,21 +72,21 @@ def _first_per_clause(cues: re.Pattern) -> re.Pattern:
 
 def ask_tie_losers(by_cls: dict[str, list], asking: list[int], ties) -> set[str]:
     """The incidental side of each tie pair, when the last asking clause that names one side only
-    names it (`by_cls`: keyword class -> its matches, which carry `clause`; `asking`: see asking_clauses)."""
+    names it (`by_cls`: keyword class -> its matches, which carry `clause`; `asking`: see asking_clauses).
+    That clause is the last asking one among the clauses naming exactly one side (a symmetric difference)."""
     if not asking or not ties:
         return set()
     where = {cls: {m.clause for m in by_cls[cls]} for pair in ties for cls in pair if cls in by_cls}
+    ask = set(asking)
     losers = set()
-    for pair in ties:
-        if not all(cls in where for cls in pair):
+    for first, second in ties:
+        if first not in where or second not in where:
             continue
-        for clause in reversed(asking):
-            named = [cls for cls in pair if clause in where[cls]]
-            if len(named) == 1:
-                loser = pair[1] if named[0] == pair[0] else pair[0]
-                losers.add(loser)
-                del where[loser]
-                break
+        one_side = (where[first] ^ where[second]) & ask
+        if one_side:
+            loser = second if max(one_side) in where[first] else first
+            losers.add(loser)
+            del where[loser]
     return losers
 
 
