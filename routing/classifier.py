@@ -8,11 +8,12 @@ keywords and weights that produced it; unclear cases go to "triage".
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .focus import ask_tie_losers, asking_clauses, foreground
-from .matching import Match, drop_contained, raw_matches, token_matches
+from .matching import Match, effective, raw_matches, token_matches
 from .normalize import normalize
 from .rules import TRIAGE, Entry, Rules
 
@@ -56,9 +57,15 @@ def _reported(text: str, rules: Rules) -> set[int]:
     return ends
 
 
-def _starts(pattern, text: str) -> set[int]:
+def _starts(pattern: re.Pattern, text: str) -> set[int]:
     """Every position of `text` where `pattern` matches (also those inside a match finditer found)."""
-    return {pos for found in pattern.finditer(text) for pos in range(*found.span()) if pattern.match(text, pos)}
+    return set(map(re.Match.start, _ahead(pattern).finditer(text)))
+
+
+@lru_cache(maxsize=64)
+def _ahead(pattern: re.Pattern) -> re.Pattern:
+    """`pattern` as a lookahead: an empty match at every position where it matches, overlaps included."""
+    return re.compile(f"(?=(?:{pattern.pattern}))", pattern.flags)
 
 
 @lru_cache(maxsize=4096)
@@ -156,7 +163,7 @@ def find_matches(text: str, rules: Rules) -> tuple[list[Match], set[int] | None]
     """All effective keyword matches of normalized `text`, after negation and tie rules, and the
     clauses whose keywords count in full when the others are background (focus.foreground)."""
     raw = raw_matches(text, rules)
-    matches, by_cls, classes = _sort_out(text, drop_contained(raw + token_matches(text, rules, raw)), rules)
+    matches, by_cls, classes = _sort_out(text, effective(raw, token_matches(text, rules, raw)), rules)
     if not matches:
         return matches, None
     asking = asking_clauses(text, rules.ask_cues)

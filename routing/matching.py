@@ -26,6 +26,7 @@ class Match:
 
 
 _start = attrgetter("start")
+_tail = attrgetter("entry.tail")
 
 
 def _find_tail(text: str, pos: int, tail: tuple[str, ...], gap: int) -> list[tuple[int, int]] | None:
@@ -169,3 +170,11 @@ def drop_contained(matches: list[Match]) -> list[Match]:
     if not dropped:
         return matches
     return [m for k, m in enumerate(matches) if k not in dropped]
+
+
+def effective(raw: list[Match], tokens: list[Match]) -> list[Match]:
+    """drop_contained(raw + tokens), where raw are raw_matches(): the same list when there is no token
+    match and no phrase, as raw_matches left out every plain keyword inside a longer head already."""
+    if tokens or any(map(_tail, raw)):
+        return drop_contained(raw + tokens)
+    return raw

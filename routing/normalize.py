@@ -76,7 +76,8 @@ _KEEP, _FOLDED = _plain_classes()
 # CJK unified ideographs U+4E00..U+9FFF are their own table entry (tests/test_routing.py checks it):
 # a text of only these, _KEEP and _FOLDED chars maps by lower() and folding, without a lookup per char.
 _NOT_PLAIN = re.compile("[^\u4e00-\u9fff" + re.escape(_KEEP) + re.escape(_FOLDED) + "]")
-_FOLD_RE = re.compile("[" + re.escape(_FOLDED) + "]")
+# on such a text every whitespace char (str.split) is one of _FOLDED: a run of them becomes one space
+_FOLD_RUN = re.compile("[" + re.escape(_FOLDED) + "]+")
 
 
 def _t2s():
@@ -149,10 +150,10 @@ def normalize(text: str) -> str:
     if not text:
         return ""
     if _NOT_PLAIN.search(text) is None:   # the common case, same result as the table
-        mapped = _FOLD_RE.sub(" ", text.lower())
+        mapped = _FOLD_RUN.sub(" ", text.lower()).strip(" ")
         trigger = _t2s_trigger()
         if trigger is not None:           # OpenCC only where it changes something
-            return _convert_clauses(" ".join(mapped.split()), trigger)
+            return _convert_clauses(mapped, trigger)
     else:
         mapped = text.translate(_TABLE)
     return " ".join(_t2s().convert(mapped).split())
