@@ -299,25 +299,27 @@ def cut_run(run: str, chars: frozenset[str]) -> list[str]:
     route and float sums as its precise mode without HMM (tests/test_routing.py checks the tokens)."""
     tok = _domain_segmenter(chars)
     get, n, logtotal = tok.FREQ.get, len(run), log(tok.total)
-    route = [(0, 0)] * (n + 1)
+    score, last = [0] * (n + 1), [0] * (n + 1)   # jieba's route[k]: (score[k], last[k])
     for k in range(n - 1, -1, -1):
-        best, i, f = None, k, get(run[k])
+        best, end, i, f = None, k, k, get(run[k])
         while f is not None:   # run[k:i + 1] is a key: a word (f > 0) or a prefix of one
             if f:              # jieba: max((log(freq or 1) - logtotal + route[x + 1][0], x) for x in DAG[k])
-                cand = (log(f) - logtotal + route[i + 1][0], i)
-                if best is None or cand >= best:
-                    best = cand
+                value = log(f) - logtotal + score[i + 1]
+                if best is None or value >= best:   # i grows: on a tie the later one, as max() of the pairs
+                    best, end = value, i
             i += 1
             f = get(run[k:i + 1]) if i < n else None
-        route[k] = best if best is not None else (log(1) - logtotal + route[k + 1][0], k)
-    return _join_eng(run, route)
+        score[k] = best if best is not None else log(1) - logtotal + score[k + 1]
+        last[k] = end
+    return _join_eng(run, last)
 
 
-def _join_eng(run: str, route: list[tuple[float, int]]) -> list[str]:
-    """Follow the route; consecutive single ASCII letters or digits become one token (as jieba does)."""
+def _join_eng(run: str, last: list[int]) -> list[str]:
+    """Follow the route (`last`: where the word starting at each position ends); consecutive single
+    ASCII letters or digits become one token (as jieba does)."""
     out, buf, x, n = [], "", 0, len(run)
     while x < n:
-        y = route[x][1] + 1
+        y = last[x] + 1
         word = run[x:y]
         if y - x == 1 and word in _ENG_CHARS:
             buf += word
