@@ -51,7 +51,7 @@ def raw_matches(text: str, rules: Rules) -> list[Match]:
     found = []
     gap, n = rules.phrase_gap, len(text)
     reach, at, top = -1, -1, -1      # furthest end of matched heads starting before `at`; longest at `at`
-    for i, size, (_, first, last, entries) in head_hits(text, rules):
+    for i, size, (_, first, last, entries, plain) in head_hits(text, rules):
         end = i - size
         if i != at:
             if top > reach:
@@ -59,7 +59,16 @@ def raw_matches(text: str, rules: Rules) -> list[Match]:
             at, top = i, -1
         if (first and i and ascii_edge(text[i - 1])) or (last and end < n and ascii_edge(text[end])):
             continue
-        inside, matched = reach >= end or top > end, False
+        inside = reach >= end or top > end
+        if plain:                    # the common case: plain keywords only
+            if not inside:
+                seg = ((i, end),)
+                for entry in entries:
+                    found.append(Match(i, end, seg, entry))
+                if end > top:
+                    top = end
+            continue
+        matched = False
         for entry in entries:
             if not entry.tail:
                 if not inside:
