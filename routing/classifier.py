@@ -8,7 +8,6 @@ keywords and weights that produced it; unclear cases go to "triage".
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -57,15 +56,9 @@ def _reported(text: str, rules: Rules) -> set[int]:
     return ends
 
 
-def _starts(pattern: re.Pattern, text: str) -> set[int]:
+def _starts(pattern, text: str) -> set[int]:
     """Every position of `text` where `pattern` matches (also those inside a match finditer found)."""
-    return set(map(re.Match.start, _ahead(pattern).finditer(text)))
-
-
-@lru_cache(maxsize=64)
-def _ahead(pattern: re.Pattern) -> re.Pattern:
-    """`pattern` as a lookahead: an empty match at every position where it matches, overlaps included."""
-    return re.compile(f"(?=(?:{pattern.pattern}))", pattern.flags)
+    return {pos for found in pattern.finditer(text) for pos in range(*found.span()) if pattern.match(text, pos)}
 
 
 @lru_cache(maxsize=4096)
