@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from .focus import ask_tie_losers, asking_clauses, discount_background
-from .matching import Match, drop_contained, raw_matches, token_matches
+from .focus import ask_tie_losers, asking_clauses, foreground
+from .matching import Match, effective, raw_matches, token_matches
 from .normalize import normalize
 from .rules import TRIAGE, Entry, Rules
 
@@ -30,19 +30,6 @@ class Decision:
         return {"branch": self.branch, "confidence": self.confidence,
                 "keywords": [{"word": w, "weight": k} for w, k in self.keywords],
                 "runner_up": self.runner_up}
-
-
-def _drop_cued(text: str, matches: list[Match], rules: Rules) -> list[Match]:
-    """Negation and evidence in one filter: a match starting within `negation_window` chars after a
-    negation cue, in the same clause, does not count; nor does a keyword of `evidence.branches` that
-    ends right before an evidence cue ("B超提示胆囊结石", "拍片说是骨折": the test reports a finding;
-    the request is about the finding; other words still count: "B超显示图像不清楚" stays medtech)."""
-    negated, reported = _negated(text, rules), _reported(text, rules)
-    if not negated and not reported:
-        return matches
-    branches = rules.evidence_branches
-    return [m for m in matches if m.start not in negated
-            and (m.end not in reported or m.entry.branch not in branches)]
 
 
 def _negated(text: str, rules: Rules) -> set[int]:
@@ -79,23 +66,35 @@ def _moved(entry: Entry, branch: str) -> Entry:
     return replace(entry, branch=branch)
 
 
-def _by_class(text: str, matches: list[Match]) -> tuple[dict[str, list[Match]], dict[str, set[str]]]:
-    """The matches of each keyword class and the branches they name; on the way each match's
-    `clause` is set (the start of the clause holding it, see focus.asking_clauses)."""
+def _sort_out(text: str, matches: list[Match], rules: Rules
+              ) -> tuple[list[Match], dict[str, list[Match]], dict[str, set[str]]]:
+    """One pass over the matches: negation and evidence drop some (a match starting within
+    `negation_window` chars after a negation cue, in the same clause, does not count; nor does a keyword
+    of `evidence.branches` that ends right before an evidence cue: "B超提示胆囊结石", "拍片说是骨折"
+    report a finding, the request is about the finding; other words still count: "B超显示图像不清楚"
+    stays medtech). Returns the matches kept, those of each keyword class and the branches they name;
+    on the way each kept match's `clause` is set (the start of its clause, see focus.asking_clauses)."""
+    negated, reported = _negated(text, rules), _reported(text, rules)
+    evidence = rules.evidence_branches
+    kept: list[Match] = []
     by_cls: dict[str, list[Match]] = {}
     branches: dict[str, set[str]] = {}
     rfind = text.rfind
     for m in matches:
+        entry = m.entry
+        if m.start in negated or (m.end in reported and entry.branch in evidence):
+            continue
+        kept.append(m)
         m.clause = rfind(" ", 0, m.start) + 1
-        cls = m.entry.cls
+        cls = entry.cls
         if cls:
             if cls in by_cls:
                 by_cls[cls].append(m)
-                branches[cls].add(m.entry.branch)
+                branches[cls].add(entry.branch)
             else:
                 by_cls[cls] = [m]
-                branches[cls] = {m.entry.branch}
-    return by_cls, branches
+                branches[cls] = {entry.branch}
+    return kept, by_cls, branches
 
 
 def _apply_tie_rules(by_cls: dict[str, list[Match]], classes: dict[str, set[str]], rules: Rules,
@@ -153,14 +152,14 @@ def _training_bonus(text: str, matches: list[Match], rules: Rules) -> None:
             best.bonus = rules.training_bonus
 
 
-def find_matches(text: str, rules: Rules) -> list[Match]:
-    """All effective keyword matches of normalized `text`, after negation and tie rules."""
+def find_matches(text: str, rules: Rules) -> tuple[list[Match], set[int] | None]:
+    """All effective keyword matches of normalized `text`, after negation and tie rules, and the
+    clauses whose keywords count in full when the others are background (focus.foreground)."""
     raw = raw_matches(text, rules)
-    matches = _drop_cued(text, drop_contained(raw + token_matches(text, rules, raw)), rules)
+    matches, by_cls, classes = _sort_out(text, effective(raw, token_matches(text, rules, raw)), rules)
     if not matches:
-        return matches
+        return matches, None
     asking = asking_clauses(text, rules.ask_cues)
-    by_cls, classes = _by_class(text, matches)
     dropped: set[int] = set()
     for cls in ask_tie_losers(by_cls, asking, rules.ask_ties):
         dropped.update(map(id, by_cls.pop(cls)))
@@ -169,17 +168,21 @@ def find_matches(text: str, rules: Rules) -> list[Match]:
     if dropped:
         matches = [m for m in matches if id(m) not in dropped]
     _training_bonus(text, matches, rules)
-    discount_background(text, matches, asking, rules.background_length, rules.background_factor, TRIAGE)
-    return matches
+    return matches, foreground(text, matches, asking, rules.background_length, rules.background_factor, TRIAGE)
 
 
-def _score(matches: list[Match]) -> dict[str, dict[str, float]]:
-    """Per branch, each distinct word counted once at its best weight."""
+def _score(matches: list[Match], ask: set[int] | None, factor: float) -> dict[str, dict[str, float]]:
+    """Per branch, each distinct word counted once at its best weight; a keyword outside the clauses
+    `ask` (when given) counts `factor` of its weight."""
     scores: dict[str, dict[str, float]] = {}
     for m in matches:
         e = m.entry
-        words = scores.setdefault(e.branch, {})
-        weight = (e.weight + m.bonus) * m.scale
+        words = scores.get(e.branch)
+        if words is None:
+            words = scores[e.branch] = {}
+        weight = e.weight + m.bonus
+        if ask is not None and m.clause not in ask:
+            weight *= factor
         if weight > words.get(e.word, 0.0):
             words[e.word] = weight
     return scores
@@ -192,7 +195,7 @@ def _explain(words: dict[str, float]) -> tuple[tuple[str, float], ...]:
 def classify(text: str, rules: Rules) -> Decision:
     """Route one message to a branch code, or "triage" when unclear."""
     norm = normalize((text or "")[:MAX_CHARS * 2])[:MAX_CHARS]
-    scores = _score(find_matches(norm, rules)) if norm else {}
+    scores = _score(*find_matches(norm, rules), rules.background_factor) if norm else {}
     totals = sorted(((sum(w.values()), b) for b, w in scores.items()), reverse=True)
     if not totals:
         return Decision(TRIAGE, 1.0, (), None)

@@ -72,32 +72,31 @@ def _first_per_clause(cues: re.Pattern) -> re.Pattern:
 
 def ask_tie_losers(by_cls: dict[str, list], asking: list[int], ties) -> set[str]:
     """The incidental side of each tie pair, when the last asking clause that names one side only
-    names it (`by_cls`: keyword class -> its matches, which carry `clause`; `asking`: see asking_clauses)."""
+    names it (`by_cls`: keyword class -> its matches, which carry `clause`; `asking`: see asking_clauses).
+    That clause is the last asking one among the clauses naming exactly one side (a symmetric difference)."""
     if not asking or not ties:
         return set()
     where = {cls: {m.clause for m in by_cls[cls]} for pair in ties for cls in pair if cls in by_cls}
+    ask = set(asking)
     losers = set()
-    for pair in ties:
-        if not all(cls in where for cls in pair):
+    for first, second in ties:
+        if first not in where or second not in where:
             continue
-        for clause in reversed(asking):
-            named = [cls for cls in pair if clause in where[cls]]
-            if len(named) == 1:
-                loser = pair[1] if named[0] == pair[0] else pair[0]
-                losers.add(loser)
-                del where[loser]
-                break
+        one_side = (where[first] ^ where[second]) & ask
+        if one_side:
+            loser = second if max(one_side) in where[first] else first
+            losers.add(loser)
+            del where[loser]
     return losers
 
 
-def discount_background(text: str, matches: list, asking: list[int], length: int, factor: float,
-                        triage: str) -> None:
-    """Scale down keywords outside the asking clauses of a long text (in place)."""
+def foreground(text: str, matches: list, asking: list[int], length: int, factor: float,
+               triage: str) -> set[int] | None:
+    """The asking clauses of a long text when they name a branch: keywords outside them then count
+    `factor` of their weight (the background of a long burst). None when every keyword counts in full."""
     if not asking or factor >= 1.0 or not length or len(text) < length:
-        return
+        return None
     ask = set(asking)
     if not any(m.entry.branch != triage and m.clause in ask for m in matches):
-        return
-    for m in matches:
-        if m.clause not in ask:
-            m.scale = factor
+        return None
+    return ask

@@ -22,11 +22,11 @@ class Match:
     segs: tuple[tuple[int, int], ...]
     entry: Entry
     bonus: float = 0.0
-    scale: float = 1.0
     clause: int = 0      # the start of the clause (space-separated) holding `start`
 
 
 _start = attrgetter("start")
+_tail = attrgetter("entry.tail")
 
 
 def _find_tail(text: str, pos: int, tail: tuple[str, ...], gap: int) -> list[tuple[int, int]] | None:
@@ -51,7 +51,7 @@ def raw_matches(text: str, rules: Rules) -> list[Match]:
     found = []
     gap, n = rules.phrase_gap, len(text)
     reach, at, top = -1, -1, -1      # furthest end of matched heads starting before `at`; longest at `at`
-    for i, size, (_, first, last, entries) in head_hits(text, rules):
+    for i, size, (_, first, last, entries, plain) in head_hits(text, rules):
         end = i - size
         if i != at:
             if top > reach:
@@ -59,7 +59,16 @@ def raw_matches(text: str, rules: Rules) -> list[Match]:
             at, top = i, -1
         if (first and i and ascii_edge(text[i - 1])) or (last and end < n and ascii_edge(text[end])):
             continue
-        inside, matched = reach >= end or top > end, False
+        inside = reach >= end or top > end
+        if plain:                    # the common case: plain keywords only
+            if not inside:
+                seg = ((i, end),)
+                for entry in entries:
+                    found.append(Match(i, end, seg, entry))
+                if end > top:
+                    top = end
+            continue
+        matched = False
         for entry in entries:
             if not entry.tail:
                 if not inside:
@@ -170,3 +179,11 @@ def drop_contained(matches: list[Match]) -> list[Match]:
     if not dropped:
         return matches
     return [m for k, m in enumerate(matches) if k not in dropped]
+
+
+def effective(raw: list[Match], tokens: list[Match]) -> list[Match]:
+    """drop_contained(raw + tokens), where raw are raw_matches(): the same list when there is no token
+    match and no phrase, as raw_matches left out every plain keyword inside a longer head already."""
+    if tokens or any(map(_tail, raw)):
+        return drop_contained(raw + tokens)
+    return raw

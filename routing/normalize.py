@@ -18,6 +18,7 @@ import heapq
 import logging
 import os
 import re
+import string
 from math import log
 import threading
 import unicodedata
@@ -75,7 +76,8 @@ _KEEP, _FOLDED = _plain_classes()
 # CJK unified ideographs U+4E00..U+9FFF are their own table entry (tests/test_routing.py checks it):
 # a text of only these, _KEEP and _FOLDED chars maps by lower() and folding, without a lookup per char.
 _NOT_PLAIN = re.compile("[^\u4e00-\u9fff" + re.escape(_KEEP) + re.escape(_FOLDED) + "]")
-_FOLD_RE = re.compile("[" + re.escape(_FOLDED) + "]")
+# on such a text every whitespace char (str.split) is one of _FOLDED: a run of them becomes one space
+_FOLD_RUN = re.compile("[" + re.escape(_FOLDED) + "]+")
 
 
 def _t2s():
@@ -148,10 +150,10 @@ def normalize(text: str) -> str:
     if not text:
         return ""
     if _NOT_PLAIN.search(text) is None:   # the common case, same result as the table
-        mapped = _FOLD_RE.sub(" ", text.lower())
+        mapped = _FOLD_RUN.sub(" ", text.lower()).strip(" ")
         trigger = _t2s_trigger()
         if trigger is not None:           # OpenCC only where it changes something
-            return _convert_clauses(" ".join(mapped.split()), trigger)
+            return _convert_clauses(mapped, trigger)
     else:
         mapped = text.translate(_TABLE)
     return " ".join(_t2s().convert(mapped).split())
@@ -264,6 +266,7 @@ def segment_runs(text: str, pos: int = 0, endpos: int | None = None) -> Iterator
 
 
 _ENG = re.compile("[a-zA-Z0-9]")   # jieba joins single such characters into one token (re_eng)
+_ENG_CHARS = frozenset(string.ascii_letters + string.digits)   # the same, as a set of characters
 
 
 def cut_alone(text: str, pos: int, chars: frozenset[str]) -> bool:
@@ -295,28 +298,30 @@ def cut_run(run: str, chars: frozenset[str]) -> list[str]:
     """cut_tokens() of one whole run of segment_runs, without jieba's per-call work: the same DAG,
     route and float sums as its precise mode without HMM (tests/test_routing.py checks the tokens)."""
     tok = _domain_segmenter(chars)
-    freq, n, logtotal = tok.FREQ, len(run), log(tok.total)
-    route = [(0, 0)] * (n + 1)
+    get, n, logtotal = tok.FREQ.get, len(run), log(tok.total)
+    score, last = [0] * (n + 1), [0] * (n + 1)   # jieba's route[k]: (score[k], last[k])
     for k in range(n - 1, -1, -1):
-        best, i, frag = None, k, run[k]
-        while i < n and frag in freq:
-            if freq[frag]:     # jieba: max((log(freq or 1) - logtotal + route[x + 1][0], x) for x in DAG[k])
-                cand = (log(freq[frag]) - logtotal + route[i + 1][0], i)
-                if best is None or cand >= best:
-                    best = cand
+        best, end, i, f = None, k, k, get(run[k])
+        while f is not None:   # run[k:i + 1] is a key: a word (f > 0) or a prefix of one
+            if f:              # jieba: max((log(freq or 1) - logtotal + route[x + 1][0], x) for x in DAG[k])
+                value = log(f) - logtotal + score[i + 1]
+                if best is None or value >= best:   # i grows: on a tie the later one, as max() of the pairs
+                    best, end = value, i
             i += 1
-            frag = run[k:i + 1]
-        route[k] = best if best is not None else (log(1) - logtotal + route[k + 1][0], k)
-    return _join_eng(run, route)
+            f = get(run[k:i + 1]) if i < n else None
+        score[k] = best if best is not None else log(1) - logtotal + score[k + 1]
+        last[k] = end
+    return _join_eng(run, last)
 
 
-def _join_eng(run: str, route: list[tuple[float, int]]) -> list[str]:
-    """Follow the route; consecutive single ASCII letters or digits become one token (as jieba does)."""
+def _join_eng(run: str, last: list[int]) -> list[str]:
+    """Follow the route (`last`: where the word starting at each position ends); consecutive single
+    ASCII letters or digits become one token (as jieba does)."""
     out, buf, x, n = [], "", 0, len(run)
     while x < n:
-        y = route[x][1] + 1
+        y = last[x] + 1
         word = run[x:y]
-        if y - x == 1 and _ENG.match(word):
+        if y - x == 1 and word in _ENG_CHARS:
             buf += word
         else:
             if buf:

@@ -62,7 +62,8 @@ class Rules:
     """Precompiled routing rules. Build with load_rules(); never mutate."""
     branches: tuple[str, ...]
     names: Mapping[str, str]
-    automaton: Any  # Aho-Corasick over every raw head (see head_hits): (length, ASCII first, ASCII last, entries)
+    automaton: Any  # Aho-Corasick over every raw head (see head_hits): (length, ASCII first, ASCII last,
+    #                 entries, no phrase among them)
     token_entries: Mapping[str, tuple[Entry, ...]]                  # matched on jieba tokens only
     token_gate: frozenset[str]
     token_gate_re: re.Pattern | None                                 # one gate character (first of a token word)
@@ -265,7 +266,8 @@ def build_automaton(raw: dict[str, list[Entry]]):
     blocks = Counter(ord(ch) >> 8 for head in raw for ch in head)
     # children are searched in insertion order: heads whose first char is in a common block first
     for head, entries in sorted(raw.items(), key=lambda item: -blocks[ord(item[0][0]) >> 8]):
-        automaton.add_word(_letters(head), (len(head), ascii_edge(head[0]), ascii_edge(head[-1]), tuple(entries)))
+        automaton.add_word(_letters(head), (len(head), ascii_edge(head[0]), ascii_edge(head[-1]), tuple(entries),
+                                            not any(entry.tail for entry in entries)))
     automaton.make_automaton()
     return automaton
 

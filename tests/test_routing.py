@@ -672,6 +672,40 @@ def test_dropping_contained_matches_equals_the_pairwise_check():
         assert drop_contained(matches) == pairwise(matches)
 
 
+def test_effective_skips_the_sweep_only_when_it_would_drop_nothing(rules):
+    """effective() returns raw_matches() as they are when there is no token match and no phrase: then
+    drop_contained drops nothing, as raw_matches left out every plain keyword inside a longer head."""
+    from routing import matching
+
+    skipped = 0
+    for text in _dataset_texts() + _joined_texts(size=300) + _joined_texts():
+        raw = matching.raw_matches(text, rules)
+        tokens = matching.token_matches(text, rules, raw)
+        got = matching.effective(raw, tokens)
+        assert got == matching.drop_contained(raw + tokens), text
+        skipped += got is raw and len(raw) > 1
+    assert skipped > 50
+
+
+def test_cue_starts_are_every_position_where_the_cue_matches(rules):
+    import random
+
+    from routing.classifier import _starts
+
+    rng = random.Random(5)
+    patterns = [p for p in (rules.evidence, rules.negation, rules.training) if p is not None]
+    alphabet = "".join(sorted({ch for p in patterns for ch in p.pattern} - set("()?:|<!\\"))) + " 眼"
+    texts = [alphabet[k:] + alphabet[:k] for k in range(len(alphabet))]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(3000)]
+    found = 0
+    for text in texts:
+        for pattern in patterns:
+            expected = {pos for pos in range(len(text)) if pattern.match(text, pos)}
+            assert _starts(pattern, text) == expected, (pattern.pattern, text)
+            found += len(expected) > 1
+    assert found > 100
+
+
 def test_guard_after_the_word_finds_what_a_leading_guard_finds(rules):
     import re
 
