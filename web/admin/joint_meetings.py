@@ -14,12 +14,13 @@ from services.joint import agenda, attendance
 from services.joint.items import JointError
 from services.meetings import media
 from services.meetings.parse import MeetingError
-from web.admin.base import bp, require_write
+from web.admin.base import bp, committed, require_write
 from web.admin.joint import _office_person
 
 ERRORS = {"past": "会议时间已过。", "too_far": "会议时间在一年以后，请核对日期。", "bad_kind": "请选择会议类型。",
           "agenda_empty": "议程内容为空。", "already_cancelled": "该会议已经取消。",
-          "cannot_cancel": "会议已经开始，不能取消。"}
+          "cannot_cancel": "会议已经开始，不能取消。", "not_expected": "该人员不在本次会议的参会名单中。",
+          "bad_status": "参会状态不正确。"}
 
 
 def _meeting(meeting_id: int) -> Meeting:
@@ -78,49 +79,38 @@ def joint_meeting_create():
     return redirect(url_for("admin.joint_meetings_page", m=meeting.id))
 
 
-@bp.post("/joint-meetings/<int:meeting_id>/agenda")
-def joint_agenda_send(meeting_id: int):
+def _change(meeting_id: int, change, done):
+    """A write account's change to one 联席会议: `change(meeting)`; a refusal flashes its reason and changes
+    nothing; else commit and flash `done(meeting, result)`."""
     require_write()
     meeting = _meeting(meeting_id)
     try:
-        sent = agenda.send_agenda(g.db, meeting, request.form.get("agenda", "")[:5000], now=g.now,
-                                  sandbox=g.settings.sandbox)
-    except JointError as exc:
+        result = change(meeting)
+    except (JointError, MeetingError) as exc:
         flash(ERRORS.get(exc.code, exc.code), "error")
         return redirect(url_for("admin.joint_meetings_page", m=meeting.id))
-    g.db.commit()
-    flash(f"议程已发送给{sent}人。", "ok")
-    return redirect(url_for("admin.joint_meetings_page", m=meeting.id))
+    return committed(done(meeting, result), "admin.joint_meetings_page", m=meeting.id)
+
+
+@bp.post("/joint-meetings/<int:meeting_id>/agenda")
+def joint_agenda_send(meeting_id: int):
+    return _change(meeting_id, lambda m: agenda.send_agenda(g.db, m, request.form.get("agenda", "")[:5000],
+                                                            now=g.now, sandbox=g.settings.sandbox),
+                   lambda m, sent: f"议程已发送给{sent}人。")
 
 
 @bp.post("/joint-meetings/<int:meeting_id>/attendance")
 def joint_attendance_mark(meeting_id: int):
     """The office marks one invitee present, on leave or not signed in (someone who came without a phone)."""
-    require_write()
-    meeting = _meeting(meeting_id)
     person = request.form.get("person", "")
-    try:
-        attendance.mark(g.db, meeting, int(person) if person.isdigit() else 0, request.form.get("status", ""),
-                        now=g.now)
-    except MeetingError:
-        flash("该人员不在本次会议的参会名单中，或状态不正确。", "error")
-        return redirect(url_for("admin.joint_meetings_page", m=meeting.id))
-    g.db.commit()
-    flash("参会情况已更新。", "ok")
-    return redirect(url_for("admin.joint_meetings_page", m=meeting.id))
+    return _change(meeting_id, lambda m: attendance.mark(g.db, m, int(person) if person.isdigit() else 0,
+                                                         request.form.get("status", ""), now=g.now),
+                   lambda m, row: "参会情况已更新。")
 
 
 @bp.post("/joint-meetings/<int:meeting_id>/cancel")
 def joint_meeting_cancel(meeting_id: int):
     """Cancel a 联席会议 not yet begun; everyone on its list is told (as `取消会议 M-…` in WeChat)."""
-    require_write()
-    meeting = _meeting(meeting_id)
-    try:
-        _, notified = agenda.cancel(g.db, g.consortium, meeting.number, g.settings.meetings, now=g.now, tz=g.settings.tz,
-                                    sandbox=g.settings.sandbox)
-    except MeetingError as exc:
-        flash(ERRORS.get(exc.code, exc.code), "error")
-        return redirect(url_for("admin.joint_meetings_page", m=meeting.id))
-    g.db.commit()
-    flash(f"已取消 {meeting.number}，已通知{notified}人。", "ok")
-    return redirect(url_for("admin.joint_meetings_page", m=meeting.id))
+    return _change(meeting_id, lambda m: agenda.cancel(g.db, g.consortium, m.number, g.settings.meetings, now=g.now,
+                                                       tz=g.settings.tz, sandbox=g.settings.sandbox)[1],
+                   lambda m, notified: f"已取消 {m.number}，已通知{notified}人。")
