@@ -7,12 +7,11 @@ from __future__ import annotations
 from core.wechat import Inbound
 from handlers import joint_texts as t
 from handlers.joint import joint_errors
-from handlers.meetings import meeting_errors
+from handlers.meetings import attach_photo, kind_of, meeting_errors, when_of
 from handlers.router import Context, Router, command, event, msg_type, role
 from models.party import Meeting
 from services.joint import agenda, attendance
 from services.meetings import media, roster
-from services.meetings import meetings as meeting_svc
 from services.meetings.attendance import meeting_of_scene
 from services.meetings.parse import MeetingError
 
@@ -20,21 +19,12 @@ router = Router("joint_agenda")
 OFFICE = role("office", "admin")
 
 
-def _when(ctx: Context, meeting: Meeting) -> str:
-    return meeting_svc.when_text(meeting, ctx.settings.tz)
-
-
 def _codes(ctx: Context) -> list[str]:
-    return [k.code for k in agenda.joint_kinds(ctx.settings.meetings)]
-
-
-def _kind(ctx: Context, meeting: Meeting) -> str:
-    kind = ctx.settings.meetings.kind(meeting.kind)
-    return kind.name if kind else meeting.kind
+    return agenda.joint_codes(ctx.settings.meetings)
 
 
 def _signed(ctx: Context, meeting: Meeting, row) -> str:
-    return t.JOINT_SIGNED.format(kind=_kind(ctx, meeting), number=meeting.number, when=_when(ctx, meeting),
+    return t.JOINT_SIGNED.format(kind=kind_of(ctx, meeting), number=meeting.number, when=when_of(ctx, meeting),
                                  place=meeting.place or "待定",
                                  time=row.signed_at.astimezone(ctx.settings.tz).strftime("%H:%M"))
 
@@ -51,8 +41,9 @@ def _joint_line(msg: Inbound, ctx: Context) -> bool:
 def schedule_joint(msg: Inbound, ctx: Context) -> str:
     meeting, notified = agenda.schedule(ctx.session, ctx.member, ctx.args["rest"], ctx.settings.meetings,
                                         now=ctx.now, tz=ctx.settings.tz, sandbox=ctx.sandbox)
-    kind = ctx.settings.meetings.kind(meeting.kind)
-    return t.JOINT_SCHEDULED.format(number=meeting.number, kind=kind.name, when=_when(ctx, meeting), place=meeting.place or "待定", title=meeting.title or kind.name, notified=notified)
+    kind = kind_of(ctx, meeting)
+    return t.JOINT_SCHEDULED.format(number=meeting.number, kind=kind, when=when_of(ctx, meeting),
+                                    place=meeting.place or "待定", title=meeting.title or kind, notified=notified)
 
 
 @router.on(OFFICE, command("会议"))
@@ -64,8 +55,8 @@ def list_joint(msg: Inbound, ctx: Context) -> str | None:
         return t.JOINT_EMPTY
     lines = [t.JOINT_HEADER]
     for m in rows:
-        c = attendance.summary(ctx.session, m.id)
-        lines.append(t.JOINT_LINE.format(number=m.number, when=_when(ctx, m), place=m.place or "待定", title=m.title,
+        c = attendance.summarise(attendance.rows(ctx.session, m.id))
+        lines.append(t.JOINT_LINE.format(number=m.number, when=when_of(ctx, m), place=m.place or "待定", title=m.title,
                                          expected=c.expected, present=c.present, leave=c.leave,
                                          minutes="，有纪要" if m.minutes else ""))
     return "\n".join(lines)
@@ -80,7 +71,7 @@ def cancel_joint(msg: Inbound, ctx: Context) -> str | None:
         return t.JOINT_CANCEL_USAGE
     meeting, notified = agenda.cancel(ctx.session, ctx.member.consortium, words[0], ctx.settings.meetings, now=ctx.now,
                                       tz=ctx.settings.tz, sandbox=ctx.sandbox)
-    return t.JOINT_CANCELLED.format(number=meeting.number, kind=_kind(ctx, meeting), when=_when(ctx, meeting),
+    return t.JOINT_CANCELLED.format(number=meeting.number, kind=kind_of(ctx, meeting), when=when_of(ctx, meeting),
                                     notified=notified)
 
 
@@ -89,7 +80,7 @@ def cancel_joint(msg: Inbound, ctx: Context) -> str | None:
 def add_topic(msg: Inbound, ctx: Context) -> str:
     topic = agenda.add_topic(ctx.session, ctx.member, ctx.args["rest"], ctx.settings.meetings, now=ctx.now)
     meeting = ctx.session.get(agenda.Meeting, topic.meeting_id)
-    return t.TOPIC_ADDED.format(number=meeting.number, when=_when(ctx, meeting))
+    return t.TOPIC_ADDED.format(number=meeting.number, when=when_of(ctx, meeting))
 
 
 @router.on(command("签到"))
@@ -128,7 +119,7 @@ def ask_leave(msg: Inbound, ctx: Context) -> str | None:
     if found is None:
         return None
     meeting, row = found
-    return t.JOINT_LEAVE.format(kind=_kind(ctx, meeting), number=meeting.number, when=_when(ctx, meeting),
+    return t.JOINT_LEAVE.format(kind=kind_of(ctx, meeting), number=meeting.number, when=when_of(ctx, meeting),
                                 reason=row.reason)
 
 
@@ -136,17 +127,12 @@ def ask_leave(msg: Inbound, ctx: Context) -> str | None:
 @meeting_errors
 def add_minutes(msg: Inbound, ctx: Context) -> str:
     meeting = attendance.add_minutes(ctx.session, ctx.member, ctx.args["rest"], _codes(ctx), now=ctx.now)
-    return t.JOINT_MINUTES.format(number=meeting.number, kind=_kind(ctx, meeting), when=_when(ctx, meeting),
+    return t.JOINT_MINUTES.format(number=meeting.number, kind=kind_of(ctx, meeting), when=when_of(ctx, meeting),
                                   chars=len(meeting.minutes))
 
 
 @router.on(OFFICE, msg_type("image"))
 def meeting_photo(msg: Inbound, ctx: Context) -> str | None:
-    meeting = attendance.photo_target(ctx.session, ctx.member, ctx.settings.meetings, _codes(ctx), now=ctx.now)
-    if meeting is None:
-        return None
-    media.attach_photo(ctx.session, meeting, inbound_id=ctx.inbound_id, media_id=msg.raw.get("MediaId", ""),
-                       pic_url=msg.raw.get("PicUrl", ""), now=ctx.now)
-    count = meeting_svc.photo_counts(ctx.session, [meeting.id]).get(meeting.id, 0)
-    return t.JOINT_PHOTO.format(number=meeting.number, kind=_kind(ctx, meeting), when=_when(ctx, meeting),
-                                count=count)
+    meeting = media.photo_target(ctx.session, attendance.scope(ctx.member.consortium_id, _codes(ctx)),
+                                 ctx.settings.meetings, now=ctx.now)
+    return attach_photo(msg, ctx, meeting) if meeting is not None else None

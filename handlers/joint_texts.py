@@ -48,7 +48,6 @@ JOINT_SIGNED = "签到成功：{kind} {number}（{when}，{place}），签到时
 JOINT_LEAVE = "已为您登记请假：{kind} {number}（{when}），原因：{reason}。"
 JOINT_MINUTES = ("已记入 {number}（{kind} {when}）的纪要，共 {chars} 字。可继续发送「纪要 …」补充；"
                  "现在发送照片将附在该会议上。议定事项请用「督办 …」立项。")
-JOINT_PHOTO = "照片已附在 {number}（{kind} {when}）上，共 {count} 张。"
 TOPIC_ADDED = "已将议题提交至联席会议 {number}（{when}），党办将列入议程。"
 
 HELP_OFFICE = ("\n【督办】督办 支部或单位 日期 事项：立项；督办：查看清单；确认 D-编号；重开 D-编号 原因；"

@@ -32,18 +32,18 @@ def party_member(msg: Inbound, ctx: Context) -> bool | dict:
     return {"pm": member} if member is not None else False
 
 
-def _when(ctx: Context, meeting: Meeting | None) -> str:
+def when_of(ctx: Context, meeting: Meeting | None) -> str:
     return svc.when_text(meeting, ctx.settings.tz) if meeting is not None else ""
 
 
-def _kind(ctx: Context, meeting: Meeting) -> str:
+def kind_of(ctx: Context, meeting: Meeting) -> str:
     return listing.kind_name(ctx.settings.meetings, meeting.kind)
 
 
 def _next_text(ctx: Context, meeting: Meeting | None) -> str:
     if meeting is None:
         return t.NO_NEXT_MEETING
-    return t.NEXT_MEETING.format(kind=_kind(ctx, meeting), when=_when(ctx, meeting), place=meeting.place or "待定")
+    return t.NEXT_MEETING.format(kind=kind_of(ctx, meeting), when=when_of(ctx, meeting), place=meeting.place or "待定")
 
 
 def meeting_errors(fn=None, *, example: str = t.MEETING_EXAMPLE):
@@ -60,7 +60,7 @@ def meeting_errors(fn=None, *, example: str = t.MEETING_EXAMPLE):
             info = dict(exc.info)
             meeting = info.pop("meeting", None)
             if meeting is not None:
-                info.update(kind=_kind(ctx, meeting), when=_when(ctx, meeting))
+                info.update(kind=kind_of(ctx, meeting), when=when_of(ctx, meeting))
             if "next" in info:
                 info["next"] = _next_text(ctx, info["next"])
             row = info.pop("attendance", None)
@@ -119,7 +119,7 @@ def scan_scene(msg: Inbound, ctx: Context) -> str | None:
 # --- party members --------------------------------------------------------------------
 
 def _signed(ctx: Context, meeting: Meeting, row) -> str:
-    return t.SIGNED_IN.format(kind=_kind(ctx, meeting), when=_when(ctx, meeting), place=meeting.place or "",
+    return t.SIGNED_IN.format(kind=kind_of(ctx, meeting), when=when_of(ctx, meeting), place=meeting.place or "",
                               time=row.signed_at.astimezone(ctx.settings.tz).strftime("%H:%M"))
 
 
@@ -137,7 +137,7 @@ def sign_in(msg: Inbound, ctx: Context) -> str:
 def ask_leave(msg: Inbound, ctx: Context) -> str:
     meeting, row = attendance.ask_leave(ctx.session, ctx.args["pm"], ctx.args["rest"], now=ctx.now,
                                         conf=ctx.settings.meetings)
-    return t.LEAVE_OK.format(kind=_kind(ctx, meeting), when=_when(ctx, meeting), reason=row.reason)
+    return t.LEAVE_OK.format(kind=kind_of(ctx, meeting), when=when_of(ctx, meeting), reason=row.reason)
 
 
 def _meeting_list(ctx: Context, branch: Branch) -> str:
@@ -149,7 +149,7 @@ def _meeting_list(ctx: Context, branch: Branch) -> str:
     for m, d in zip(rows, data):
         flags = ("（已取消）" if m.status == "cancelled" else "") + ("（补录）" if m.late_recorded else "") + \
                 (f" 照片{d['photos']}" if d["photos"] else "") + (" 有纪要" if d["minutes"] else "")
-        lines.append(t.MEETING_LINE.format(number=m.number, when=_when(ctx, m), kind=d["kind"],
+        lines.append(t.MEETING_LINE.format(number=m.number, when=when_of(ctx, m), kind=d["kind"],
                                            group=f"（{m.group_name}）" if m.group_name else "", place=m.place,
                                            expected=d["expected"], present=d["present"], leave=d["leave"],
                                            flags=flags))
@@ -167,7 +167,7 @@ def schedule_meeting(msg: Inbound, ctx: Context) -> str:
     notified = sum(meeting_attendees(ctx, meeting))
     return t.MEETING_SCHEDULED.format(number=meeting.number, branch=meeting.branch.name, kind=d["kind"],
                                       group=f"（{meeting.group_name}）" if meeting.group_name else "",
-                                      when=_when(ctx, meeting), place=meeting.place or "待定",
+                                      when=when_of(ctx, meeting), place=meeting.place or "待定",
                                       title=meeting.title or d["kind"], expected=d["expected"], notified=notified)
 
 
@@ -187,7 +187,7 @@ def list_meetings(msg: Inbound, ctx: Context) -> str:
 def cancel_meeting(msg: Inbound, ctx: Context) -> str:
     meeting = svc.cancel(ctx.session, ctx.member, ctx.args["rest"].split()[0] if ctx.args["rest"] else "",
                          ctx.settings.meetings, now=ctx.now, tz=ctx.settings.tz, sandbox=ctx.sandbox)
-    return t.MEETING_CANCELLED.format(number=meeting.number, kind=_kind(ctx, meeting), when=_when(ctx, meeting),
+    return t.MEETING_CANCELLED.format(number=meeting.number, kind=kind_of(ctx, meeting), when=when_of(ctx, meeting),
                                       notified=sum(meeting_attendees(ctx, meeting)))
 
 
@@ -199,7 +199,7 @@ def record_meeting(msg: Inbound, ctx: Context) -> str:
     meeting = svc.record_late(ctx.session, ctx.member, ctx.args["rest"], ctx.settings.meetings, now=ctx.now,
                               tz=ctx.settings.tz)
     d = listing.summaries(ctx.session, [meeting], ctx.settings.meetings, now=ctx.now, tz=ctx.settings.tz)[0]
-    return t.MEETING_RECORDED.format(number=meeting.number, kind=d["kind"], when=_when(ctx, meeting),
+    return t.MEETING_RECORDED.format(number=meeting.number, kind=d["kind"], when=when_of(ctx, meeting),
                                      expected=d["expected"], present=d["present"], leave=d["leave"],
                                      absent=d["absent"])
 
@@ -208,19 +208,25 @@ def record_meeting(msg: Inbound, ctx: Context) -> str:
 @meeting_errors
 def add_minutes(msg: Inbound, ctx: Context) -> str:
     meeting = svc.add_minutes(ctx.session, ctx.member, ctx.args["rest"], now=ctx.now)
-    return t.MINUTES_OK.format(number=meeting.number, kind=_kind(ctx, meeting), when=_when(ctx, meeting),
+    return t.MINUTES_OK.format(number=meeting.number, kind=kind_of(ctx, meeting), when=when_of(ctx, meeting),
                                chars=len(meeting.minutes))
 
 
 @router.on(SECRETARY, msg_type("image"))
 def meeting_photo(msg: Inbound, ctx: Context) -> str | None:
-    meeting = media.photo_target(ctx.session, ctx.member, ctx.settings.meetings, now=ctx.now)
+    meeting = media.photo_target(ctx.session, Meeting.branch_id == ctx.member.branch_id, ctx.settings.meetings,
+                                 now=ctx.now)
     if meeting is None:
         return None  # no meeting just minuted or in progress: the common router answers
+    return attach_photo(msg, ctx, meeting)
+
+
+def attach_photo(msg: Inbound, ctx: Context, meeting: Meeting) -> str:
+    """The photo goes on `meeting` (downloaded later by the worker); the reply says how many it has."""
     media.attach_photo(ctx.session, meeting, inbound_id=ctx.inbound_id, media_id=msg.raw.get("MediaId", ""),
                        pic_url=msg.raw.get("PicUrl", ""), now=ctx.now)
     count = svc.photo_counts(ctx.session, [meeting.id]).get(meeting.id, 0)
-    return t.PHOTO_OK.format(number=meeting.number, kind=_kind(ctx, meeting), when=_when(ctx, meeting), count=count)
+    return t.PHOTO_OK.format(number=meeting.number, kind=kind_of(ctx, meeting), when=when_of(ctx, meeting), count=count)
 
 
 # --- status and the office ------------------------------------------------------------
@@ -239,7 +245,7 @@ def branch_status(msg: Inbound, ctx: Context) -> str:
                                           required=kind.minimum, mark="✔" if n >= kind.minimum else "✘"))
     year = _today(ctx).year
     plan = plans.progress_line(ctx.session, ctx.member.branch_id, year, ctx.settings, now=ctx.now, pairings=False)
-    if plans.pairing_progress(ctx.session, ctx.member.branch_id, year, ctx.settings, now=ctx.now):
+    if plans.pairing_progress(ctx.session, ctx.member.branch_id, year):
         plan = (plan + "；" if plan else "") + t.PAIRING_PLAN_HINT.format(year=year)
     return "\n".join(lines + ([plan] if plan else []))
 

@@ -124,7 +124,7 @@ def my_pairings(msg: Inbound, ctx: Context) -> str:
     if not rows:
         return t.PAIRINGS_EMPTY.format(branch=name)
     lines = [t.PAIRINGS_HEADER.format(branch=name, year=year)]
-    planned = plans.pairing_progress(ctx.session, ctx.member.branch_id, year, ctx.settings, now=ctx.now)
+    planned = plans.pairing_progress(ctx.session, ctx.member.branch_id, year)
     for r in rows:
         line = t.PAIRING_LINE.format(unit=r.unit, status=_four_status(r),
                                      needs=t.PAIRING_NEEDS.format(count=r.needs_open) if r.needs_open else "")

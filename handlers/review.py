@@ -35,7 +35,7 @@ def _show(text: str, edited: bool, prefix: str = "") -> str:
 @router.on(SECRETARY, command("述职"))
 def review_draft(msg: Inbound, ctx: Context) -> str:
     branch, rest = ctx.member.branch, ctx.args["rest"].strip()
-    year = review.review_year(ctx.now, ctx.settings)
+    year, numbered = review.review_year(ctx.now, ctx.settings), NUMBERED.match(rest)
     try:
         if rest == "重置":
             review.save(ctx.session, branch, year, "", now=ctx.now)
@@ -43,8 +43,8 @@ def review_draft(msg: Inbound, ctx: Context) -> str:
         elif rest.startswith("补充"):
             review.add_outlook(ctx.session, branch, year, ctx.settings, rest[2:], now=ctx.now)
             prefix = SAVED + "\n"
-        elif NUMBERED.match(rest):
-            number, new = NUMBERED.match(rest).groups()
+        elif numbered:
+            number, new = numbered.groups()
             review.replace_paragraph(ctx.session, branch, year, ctx.settings, int(number), new, now=ctx.now)
             prefix = SAVED + "\n"
         else:

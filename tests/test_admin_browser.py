@@ -5,14 +5,13 @@ of every page (laptop and phone widths) go to test-artifacts/screenshots/.
 """
 from __future__ import annotations
 
-import threading
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 
 
 from tests.conftest import ROOT
-from tests.support.browser import browser  # noqa: F401  (fixture)
+from tests.support.browser import browser, demo_app, served  # noqa: F401  (fixture)
 
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 PASSWORD = "browser-pass-9"
@@ -21,27 +20,9 @@ PASSWORD = "browser-pass-9"
 @pytest.fixture
 def live_url(tmp_path, sqlite_url):
     """The real app (demo data, an office account) served by werkzeug on a free local port."""
-    from werkzeug.serving import make_server
-
-    from bot import create_app
-    from services.org import accounts as admin_accounts
-    from services.demo import seed as demo
-    from services.org import structure as org
-    from tests.conftest import make_settings
-    settings = make_settings(tmp_path, sqlite_url)
-    now = datetime.now(timezone.utc)
-    app = create_app(settings)
-    with app.extensions["tongxin"].session_factory() as session:
-        org.sync_org(session, settings)
-        demo.seed(session, settings, now=now, requests=True)
-        admin_accounts.create_account(session, "office", PASSWORD, now=now)
-        session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
-    thread.join(5)
+    app = demo_app(tmp_path, sqlite_url, PASSWORD)
+    with served(app) as base:
+        yield base, app
 
 
 def _shot(page, name: str) -> None:

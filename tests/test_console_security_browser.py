@@ -5,7 +5,6 @@ confirm, whose question must show the hostile name as plain text.
 """
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timezone
 
 import pytest
@@ -14,7 +13,7 @@ from sqlalchemy import select
 from models.org import Person
 from models.outbox import OutboxMessage
 from models.task import Task
-from tests.support.browser import browser  # noqa: F401  (fixture)
+from tests.support.browser import browser, demo_app, served  # noqa: F401  (fixture)
 
 PASSWORD = "browser-pass-9"
 HOSTILE_NAMES = ["'+alert(document.domain)+'", "<img src=x onerror=alert(1)>", '"><script>alert(1)</script>']
@@ -27,20 +26,9 @@ PAGES = ("/admin/", "/admin/ledger", "/admin/ledger?q=%27%2Balert(1)%2B%27", "/a
 @pytest.fixture
 def hostile_console(tmp_path, sqlite_url):
     """The real app served on a free port: demo data where every bound name and request text is hostile."""
-    from werkzeug.serving import make_server
-
-    from bot import create_app
-    from services.org import accounts as admin_accounts
-    from services.demo import seed as demo
-    from services.org import structure as org
-    from tests.conftest import make_settings
-    settings = make_settings(tmp_path, sqlite_url)
+    app = demo_app(tmp_path, sqlite_url, PASSWORD)
     now = datetime.now(timezone.utc)
-    app = create_app(settings)
     with app.extensions["tongxin"].session_factory() as session:
-        org.sync_org(session, settings)
-        demo.seed(session, settings, now=now, requests=True)
-        admin_accounts.create_account(session, "office", PASSWORD, now=now)
         for i, person in enumerate(session.scalars(select(Person).where(Person.role.is_not(None)))):
             person.name = HOSTILE_NAMES[i % len(HOSTILE_NAMES)]
         for task in session.scalars(select(Task)):
@@ -49,12 +37,8 @@ def hostile_console(tmp_path, sqlite_url):
                                   status="failed", created_at=now, attempts=5, last_error=HOSTILE_TEXT))
         session.commit()
         number = session.scalars(select(Task.number).order_by(Task.id)).first()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", number
-    server.shutdown()
-    thread.join(5)
+    with served(app) as base:
+        yield base, number
     app.extensions["tongxin"].close()
 
 

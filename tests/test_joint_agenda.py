@@ -9,12 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from models.org import Person, Unit
 from models.outbox import OutboxMessage
 from models.party import Meeting
 from models.task import Task
-from services.joint import agenda, contacts
-from tests.test_joint import console_login
+from services.joint import agenda
+from tests.test_joint import console_login, units  # noqa: F401 (fixture)
 
 SH = ZoneInfo("Asia/Shanghai")
 OFFICE, LOGISTICS = "demo-office-linxi", "demo-sec-logistics"
@@ -43,18 +42,6 @@ def section(draft: str, unit: str) -> str:
     lines = draft.split(f"、{unit}\n", 1)[1].splitlines()
     return "\n".join(line for line in lines[:next((i for i, x in enumerate(lines) if not x.startswith("  ")),
                                                    len(lines))])
-
-
-@pytest.fixture
-def units(demo, session_factory, clock):
-    """白沙镇卫生院 and 青山镇卫生院 each with its contact (their demo doctors)."""
-    clock.now = at(2026, 12, 16, 10, 0)
-    with session_factory() as s:
-        for code in ("BSZ", "QSZ"):
-            unit = s.scalar(select(Unit).where(Unit.code == code))
-            person = s.scalar(select(Person).where(Person.openid == f"demo-member-{code}"))
-            contacts.set_contact(s, unit, person, now=clock.now)
-        s.commit()
 
 
 def _need(wechat, session_factory) -> str:

@@ -11,8 +11,8 @@ from models.org import Branch
 from models.party import Meeting, MeetingPhoto
 from services.shared.spreadsheets import Column, write_workbook
 from tests.test_activities import LINE, PUBLIC
-from tests.test_joint import console_login, invoke
-from tests.test_joint_agenda import BSZ, LOGISTICS, OFFICE, QSZ, SCHEDULE, at, outbox_to, units  # noqa: F401
+from tests.test_joint import console_login, invoke, units  # noqa: F401 (fixture)
+from tests.test_joint_agenda import BSZ, LOGISTICS, OFFICE, QSZ, SCHEDULE, at, outbox_to
 from tests.test_joint_plan import GOOD, HEADERS
 from tests.test_meetings import SEC, party  # noqa: F401 (fixture)
 

@@ -27,16 +27,22 @@ def api():
         yield server
 
 
-@pytest.mark.pg
-def test_photos_are_stored_once_and_expired_ids_fail_visibly(tmp_path, db_url, api):
-    settings = delivery_settings(tmp_path, db_url, api.base_url)
-    now = datetime(2026, 12, 18, 8, 30, tzinfo=timezone.utc)
+def demo_app(settings, now: datetime):
+    """The app at a fixed clock with the demo consortium seeded: (app, session factory)."""
     app = create_app(settings, clock=lambda: now)
     factory = app.extensions["tongxin"].session_factory
     with factory() as s:
         org.sync_org(s, settings)
         demo_svc.seed(s, settings, now=now)
         s.commit()
+    return app, factory
+
+
+@pytest.mark.pg
+def test_photos_are_stored_once_and_expired_ids_fail_visibly(tmp_path, db_url, api):
+    settings = delivery_settings(tmp_path, db_url, api.base_url)
+    now = datetime(2026, 12, 18, 8, 30, tzinfo=timezone.utc)
+    app, factory = demo_app(settings, now)
     api.add_media("photo-1", JPEG)
     api.add_media("photo-2", JPEG)  # the same file again
     with factory() as s:
@@ -69,12 +75,7 @@ def test_photos_are_stored_once_and_expired_ids_fail_visibly(tmp_path, db_url, a
 def test_activity_photos_already_attached_are_fetched(tmp_path, db_url, api):
     settings = delivery_settings(tmp_path, db_url, api.base_url)
     now = datetime(2026, 12, 6, 2, 0, tzinfo=timezone.utc)
-    app = create_app(settings, clock=lambda: now)
-    factory = app.extensions["tongxin"].session_factory
-    with factory() as s:
-        org.sync_org(s, settings)
-        demo_svc.seed(s, settings, now=now)
-        s.commit()
+    app, factory = demo_app(settings, now)
     wechat = WeChatSim(app.test_client(), settings.wechat.token)
     wechat.send("义诊 2026-12-05 白沙村卫生室 接诊120", user="demo-sec-public_health")
     wechat.send("确认", user="demo-sec-public_health")

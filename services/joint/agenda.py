@@ -35,6 +35,15 @@ def joint_kinds(conf: MeetingsConf) -> tuple[MeetingKind, ...]:
     return tuple(k for k in conf.kinds if k.scope == "consortium")
 
 
+def joint_codes(conf: MeetingsConf) -> list[str]:
+    return [k.code for k in joint_kinds(conf)]
+
+
+def _joint(consortium_id: int, conf: MeetingsConf):
+    """The consortium's 联席会议 not cancelled, as a condition on Meeting."""
+    return attendance.scope(consortium_id, joint_codes(conf)) & (Meeting.status == "scheduled")
+
+
 def invitees(session: Session, consortium_id: int) -> list[Person]:
     """The office, every branch's secretaries, each member unit's contact: bound people, once each."""
     people = org.office_staff(session, consortium_id)
@@ -93,7 +102,7 @@ def cancel(session: Session, consortium: Consortium, number: str, conf: Meetings
         meeting = meeting_svc.find(session, number, consortium.id)
     except MeetingError:
         meeting = None
-    if meeting is None or meeting.kind not in {k.code for k in joint_kinds(conf)}:
+    if meeting is None or meeting.kind not in joint_codes(conf):
         raise MeetingError("joint_not_found", number=number.strip())
     if meeting.status == "cancelled":
         raise MeetingError("already_cancelled", number=meeting.number)
@@ -102,8 +111,9 @@ def cancel(session: Session, consortium: Consortium, number: str, conf: Meetings
     meeting.status, meeting.cancelled_at = "cancelled", now
     session.flush()
     kind = conf.kind(meeting.kind)
-    text = CANCELLED.format(consortium=consortium.name, when=meeting_svc.when_text(meeting, tz), place=meeting.place or "待定",
-                            kind=kind.name if kind else meeting.kind, number=meeting.number)
+    text = CANCELLED.format(consortium=consortium.name, when=meeting_svc.when_text(meeting, tz),
+                            place=meeting.place or "待定", kind=kind.name if kind else meeting.kind,
+                            number=meeting.number)
     people = [row.person for row in attendance.rows(session, meeting.id) if row.person.bound and row.person.openid]
     for p in people:
         outbox.enqueue(session, p.openid, KIND, text, now=now, sandbox=sandbox, payload={"meeting": meeting.id})
@@ -113,13 +123,12 @@ def cancel(session: Session, consortium: Consortium, number: str, conf: Meetings
 def list_unlisted(session: Session, consortium_id: int, conf: MeetingsConf, *, now: datetime) -> None:
     """A 联席会议 still to come (or open for sign-in) that has no list, as one scheduled before the list was
     kept (an upgrade), gets today's invitees as its list."""
-    codes = [k.code for k in joint_kinds(conf)]
     unlisted = session.scalars(select(Meeting).where(
-        Meeting.consortium_id == consortium_id, Meeting.kind.in_(codes), Meeting.status == "scheduled",
-        Meeting.starts_at >= now - timedelta(minutes=conf.checkin_after_minutes),
+        _joint(consortium_id, conf), Meeting.starts_at >= now - timedelta(minutes=conf.checkin_after_minutes),
         ~exists().where(JointAttendance.meeting_id == Meeting.id))).all()
+    people = invitees(session, consortium_id) if unlisted else []
     for meeting in unlisted:
-        attendance.invite(session, meeting, invitees(session, consortium_id))
+        attendance.invite(session, meeting, people)
 
 
 def send_agenda(session: Session, meeting: Meeting, text: str, *, now: datetime, sandbox: bool) -> int:
@@ -132,24 +141,18 @@ def send_agenda(session: Session, meeting: Meeting, text: str, *, now: datetime,
 
 
 def joint_meetings(session: Session, consortium_id: int, conf: MeetingsConf, *, limit: int = 20) -> list[Meeting]:
-    codes = [k.code for k in joint_kinds(conf)]
-    return list(session.scalars(select(Meeting).where(Meeting.consortium_id == consortium_id,
-                                                      Meeting.kind.in_(codes), Meeting.status == "scheduled")
+    return list(session.scalars(select(Meeting).where(_joint(consortium_id, conf))
                                 .order_by(Meeting.starts_at.desc(), Meeting.id.desc()).limit(limit)))
 
 
 def next_meeting(session: Session, consortium_id: int, conf: MeetingsConf, *, now: datetime) -> Meeting | None:
-    codes = [k.code for k in joint_kinds(conf)]
-    return session.scalars(select(Meeting).where(Meeting.consortium_id == consortium_id, Meeting.kind.in_(codes),
-                                                 Meeting.status == "scheduled", Meeting.starts_at > now)
+    return session.scalars(select(Meeting).where(_joint(consortium_id, conf), Meeting.starts_at > now)
                            .order_by(Meeting.starts_at, Meeting.id).limit(1)).first()
 
 
 def previous_meeting(session: Session, meeting: Meeting, conf: MeetingsConf) -> Meeting | None:
-    codes = [k.code for k in joint_kinds(conf)]
-    return session.scalars(select(Meeting).where(Meeting.consortium_id == meeting.consortium_id,
-                                                 Meeting.kind.in_(codes), Meeting.status == "scheduled",
-                                                 Meeting.id != meeting.id, Meeting.starts_at <= meeting.starts_at)
+    return session.scalars(select(Meeting).where(_joint(meeting.consortium_id, conf), Meeting.id != meeting.id,
+                                                 Meeting.starts_at <= meeting.starts_at)
                            .order_by(Meeting.starts_at.desc(), Meeting.id.desc()).limit(1)).first()
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from core.config.meetings import MeetingsConf
@@ -16,7 +16,8 @@ from models.joint import JointAttendance
 from models.org import Person, Unit
 from models.party import Meeting
 from services.joint import contacts
-from services.meetings.meetings import NUMBER, append_minutes, find
+from services.meetings.attendance import checkin_window
+from services.meetings.meetings import NUMBER, append_minutes, find, latest_started
 from services.meetings.parse import MeetingError
 
 STATUS_WORDS = {"expected": "未签到", "present": "已签到", "leave": "请假"}
@@ -43,11 +44,17 @@ def rows(session: Session, meeting_id: int) -> list[JointAttendance]:
                                 .order_by(JointAttendance.id)))
 
 
+def scope(consortium_id: int, codes: list[str]) -> ColumnElement[bool]:
+    """The consortium's 联席会议, as a condition on Meeting."""
+    return and_(Meeting.consortium_id == consortium_id, Meeting.kind.in_(codes))
+
+
 def roles(session: Session, consortium_id: int, people: list[Person]) -> dict[int, str]:
     """person id -> what they come as: 党办, <支部>书记, <单位>联络人."""
-    spoken = {}
+    names = dict(session.execute(select(Unit.id, Unit.name).where(Unit.consortium_id == consortium_id)).all())
+    spoken: dict[int, list[str]] = {}
     for unit_id, person in contacts.contacts(session, consortium_id).items():
-        spoken.setdefault(person.id, []).append(session.get(Unit, unit_id).name)
+        spoken.setdefault(person.id, []).append(names[unit_id])
     out = {}
     for p in people:
         words = ["党办"] if p.role in ("office", "admin") else \
@@ -56,9 +63,9 @@ def roles(session: Session, consortium_id: int, people: list[Person]) -> dict[in
     return out
 
 
-def summary(session: Session, meeting_id: int) -> Summary:
-    found = rows(session, meeting_id)
-    return Summary(len(found), sum(r.status == "present" for r in found), sum(r.status == "leave" for r in found))
+def summarise(listed: list[JointAttendance]) -> Summary:
+    """应到, 已签到, 请假 of a meeting's list (its `rows`)."""
+    return Summary(len(listed), sum(r.status == "present" for r in listed), sum(r.status == "leave" for r in listed))
 
 
 def _joint(session: Session, person: Person, codes: list[str]):
@@ -94,8 +101,8 @@ def sign_in(session: Session, person: Person, meeting: Meeting, conf: MeetingsCo
         raise MeetingError("not_expected", meeting=meeting)
     if meeting.status == "cancelled":
         raise MeetingError("cancelled", meeting=meeting)
-    if not (meeting.starts_at - timedelta(minutes=conf.checkin_before_minutes) <= now
-            <= meeting.starts_at + timedelta(minutes=conf.checkin_after_minutes)):
+    start, end = checkin_window(conf, meeting)
+    if not start <= now <= end:
         raise MeetingError("closed", meeting=meeting, next=next_meeting(session, person, codes, now=now))
     if row.status == "present":
         raise MeetingError("already", meeting=meeting, attendance=row)
@@ -143,13 +150,6 @@ def mark(session: Session, meeting: Meeting, person_id: int, status: str, *, now
     return row
 
 
-def latest_started(session: Session, consortium_id: int, codes: list[str], *, now: datetime) -> Meeting | None:
-    """The consortium's latest 联席会议 that has begun: where the office's 纪要 and photos go."""
-    return session.scalars(select(Meeting).where(Meeting.consortium_id == consortium_id, Meeting.kind.in_(codes),
-                                                 Meeting.status == "scheduled", Meeting.starts_at <= now)
-                           .order_by(Meeting.starts_at.desc(), Meeting.id.desc()).limit(1)).first()
-
-
 def add_minutes(session: Session, person: Person, text: str, codes: list[str], *, now: datetime) -> Meeting:
     """`纪要 …` from the office: appended to the latest started 联席会议 (or `纪要 M-… …` to that one)."""
     first, _, rest = text.partition(" ")
@@ -158,22 +158,9 @@ def add_minutes(session: Session, person: Person, text: str, codes: list[str], *
         if meeting.kind not in codes:
             raise MeetingError("not_found", number=first.upper())
     else:
-        meeting = latest_started(session, person.consortium_id, codes, now=now)
+        meeting = latest_started(session, scope(person.consortium_id, codes), now=now)
         if meeting is None:
             raise MeetingError("no_joint_for_minutes")
     return append_minutes(session, meeting, text, now=now)
 
 
-def photo_target(session: Session, person: Person, conf: MeetingsConf, codes: list[str], *,
-                 now: datetime) -> Meeting | None:
-    """The 联席会议 an office photo belongs to: minuted within `photo_minutes`, else one in progress."""
-    base = select(Meeting).where(Meeting.consortium_id == person.consortium_id, Meeting.kind.in_(codes),
-                                 Meeting.status == "scheduled")
-    recent = session.scalars(base.where(Meeting.minutes_at >= now - timedelta(minutes=conf.photo_minutes))
-                             .order_by(Meeting.minutes_at.desc()).limit(1)).first()
-    if recent is not None:
-        return recent
-    return session.scalars(base.where(
-        Meeting.starts_at <= now + timedelta(minutes=conf.checkin_before_minutes),
-        Meeting.starts_at >= now - timedelta(minutes=conf.checkin_after_minutes))
-        .order_by(Meeting.starts_at.desc()).limit(1)).first()

@@ -150,19 +150,17 @@ def plan_counts(session: Session, branch_id: int, year: int, conf: MeetingsConf,
             done = session.scalar(q)
         out.append((name, done, int(target)))
     out += [(f"{unit}·{name}", done, target) for _, unit, name, done, target in
-            (pairing_counts(session, branch_id, year, tz, now=now) if pairings else [])]
+            (pairing_counts(session, plan) if pairings else [])]
     return out
 
 
-def pairing_counts(session: Session, branch_id: int, year: int, tz: ZoneInfo, *,
-                   now: datetime) -> list[tuple[int, str, str, int, int]]:
-    """(unit id, unit name, target name, done, target) for each pairing of the branch and each per-pairing
-    target of its plan: the branch's activities at that unit this year."""
-    plan = session.scalar(select(YearPlan).where(YearPlan.branch_id == branch_id, YearPlan.year == year))
+def pairing_counts(session: Session, plan: YearPlan | None) -> list[tuple[int, str, str, int, int]]:
+    """(unit id, unit name, target name, done, target) for each pairing of the plan's branch and each
+    per-pairing target of the plan: the branch's activities at that unit in the plan's year."""
     targets = {name: int(n) for name, n in ((plan.pairing_targets or {}) if plan else {}).items() if int(n) > 0}
     if not targets:
         return []
-    start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    branch_id, start, end = plan.branch_id, date(plan.year, 1, 1), date(plan.year + 1, 1, 1)
     counts: dict[tuple[int, str], int] = {}
     for unit_id, kind, n in session.execute(
             select(Activity.unit_id, Activity.kind, func.count(Activity.id)).where(

@@ -150,10 +150,9 @@ def progress_line(session: Session, branch_id: int, year: int, settings: Setting
     return f"{year}年度计划：" + "，".join(shown) if shown else ""
 
 
-def pairing_progress(session: Session, branch_id: int, year: int, settings: Settings, *,
-                     now: datetime) -> dict[int, str]:
+def pairing_progress(session: Session, branch_id: int, year: int) -> dict[int, str]:
     """{unit id: "结对活动 1/4，义诊 0/2"} for the branch's pairings, from the plan's per-pairing targets."""
-    rows = measures.pairing_counts(session, branch_id, year, settings.tz, now=now)
+    rows = measures.pairing_counts(session, get_plan(session, branch_id, year))
     out: dict[int, list[str]] = {}
     for unit_id, _, name, done, target in rows:
         out.setdefault(unit_id, []).append(f"{name} {done}/{target}")

@@ -124,10 +124,9 @@ def paragraphs(text: str) -> list[str]:
 
 def _rewrite(session: Session, branch: Branch, year: int, settings: Settings, change, *, now: datetime) -> str:
     text, _ = draft(session, branch, year, settings, now=now)
-    head, *_ = text.split("\n")
-    body = change(paragraphs(text))
-    save(session, branch, year, "\n".join([head, *body]), now=now)
-    return "\n".join([head, *body])
+    edited = "\n".join([text.split("\n")[0], *change(paragraphs(text))])
+    save(session, branch, year, edited, now=now)
+    return edited
 
 
 def replace_paragraph(session: Session, branch: Branch, year: int, settings: Settings, number: int, new: str, *,

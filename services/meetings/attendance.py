@@ -24,7 +24,8 @@ def meeting_of_scene(session: Session, scene: str) -> Meeting | None:
     return session.get(Meeting, int(tail)) if tail.isdigit() else None
 
 
-def _window(conf: MeetingsConf, meeting: Meeting) -> tuple[datetime, datetime]:
+def checkin_window(conf: MeetingsConf, meeting: Meeting) -> tuple[datetime, datetime]:
+    """When the meeting's attendees may sign in."""
     return (meeting.starts_at - timedelta(minutes=conf.checkin_before_minutes),
             meeting.starts_at + timedelta(minutes=conf.checkin_after_minutes))
 
@@ -67,7 +68,7 @@ def sign_in(session: Session, member: PartyMember, conf: MeetingsConf, *, now: d
         raise MeetingError("not_expected", meeting=meeting)
     if meeting.status == "cancelled":
         raise MeetingError("cancelled", meeting=meeting)
-    start, end = _window(conf, meeting)
+    start, end = checkin_window(conf, meeting)
     if not start <= now <= end:
         raise MeetingError("closed", meeting=meeting, next=next_meeting(session, member, now=now))
     if row.status == "present":

@@ -8,12 +8,11 @@ import hashlib
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.config.meetings import MeetingsConf
-from models.org import Person
 from models.pairing import ActivityPhoto
 from models.party import MediaBlob, Meeting, MeetingPhoto, PhotoFetch
 
@@ -26,16 +25,16 @@ EXPIRED = frozenset({40007})
 SOURCES = {"meeting": MeetingPhoto, "activity": ActivityPhoto}
 
 
-def photo_target(session: Session, person: Person, conf: MeetingsConf, *, now: datetime) -> Meeting | None:
-    """The meeting a secretary's photo belongs to: the one whose 纪要 was just sent, else one in progress."""
-    recent = session.scalars(select(Meeting).where(
-        Meeting.branch_id == person.branch_id, Meeting.status == "scheduled",
-        Meeting.minutes_at >= now - timedelta(minutes=conf.photo_minutes))
-        .order_by(Meeting.minutes_at.desc()).limit(1)).first()
+def photo_target(session: Session, scope: ColumnElement[bool], conf: MeetingsConf, *,
+                 now: datetime) -> Meeting | None:
+    """The meeting a photo belongs to, among the meetings `scope` selects (a secretary's branch, the
+    consortium's 联席会议): the one whose 纪要 was just sent, else one in progress."""
+    base = select(Meeting).where(scope, Meeting.status == "scheduled")
+    recent = session.scalars(base.where(Meeting.minutes_at >= now - timedelta(minutes=conf.photo_minutes))
+                             .order_by(Meeting.minutes_at.desc()).limit(1)).first()
     if recent is not None:
         return recent
-    return session.scalars(select(Meeting).where(
-        Meeting.branch_id == person.branch_id, Meeting.status == "scheduled",
+    return session.scalars(base.where(
         Meeting.starts_at <= now + timedelta(minutes=conf.checkin_before_minutes),
         Meeting.starts_at >= now - timedelta(minutes=conf.checkin_after_minutes))
         .order_by(Meeting.starts_at.desc()).limit(1)).first()

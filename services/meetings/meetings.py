@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from core.config.meetings import MeetingKind, MeetingsConf
@@ -153,9 +153,9 @@ def record_late(session: Session, person: Person, text: str, conf: MeetingsConf,
     return meeting
 
 
-def latest_started(session: Session, branch_id: int, *, now: datetime) -> Meeting | None:
-    return session.scalars(select(Meeting).where(Meeting.branch_id == branch_id, Meeting.status == "scheduled",
-                                                 Meeting.starts_at <= now)
+def latest_started(session: Session, scope: ColumnElement[bool], *, now: datetime) -> Meeting | None:
+    """The latest begun meeting among those `scope` selects (a branch's, the consortium's 联席会议)."""
+    return session.scalars(select(Meeting).where(scope, Meeting.status == "scheduled", Meeting.starts_at <= now)
                            .order_by(Meeting.starts_at.desc(), Meeting.id.desc()).limit(1)).first()
 
 
@@ -165,7 +165,7 @@ def add_minutes(session: Session, person: Person, text: str, *, now: datetime) -
     if NUMBER.match(first):
         meeting, text = own_meeting(session, person, first), rest.strip()
     else:
-        meeting = latest_started(session, person.branch_id, now=now)
+        meeting = latest_started(session, Meeting.branch_id == person.branch_id, now=now)
         if meeting is None:
             raise MeetingError("no_meeting_for_minutes")
     return append_minutes(session, meeting, text, now=now)

@@ -4,6 +4,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
+from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -43,3 +46,35 @@ def browser():
         instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
         yield instance
         instance.close()
+
+
+def demo_app(tmp_path, db_url: str, password: str):
+    """The real app with the demo consortium (a month of requests) and an office account `office`."""
+    from bot import create_app
+    from services.demo import seed as demo
+    from services.org import accounts as admin_accounts
+    from services.org import structure as org
+    from tests.conftest import make_settings
+    settings = make_settings(tmp_path, db_url)
+    now = datetime.now(timezone.utc)
+    app = create_app(settings)
+    with app.extensions["tongxin"].session_factory() as session:
+        org.sync_org(session, settings)
+        demo.seed(session, settings, now=now, requests=True)
+        admin_accounts.create_account(session, "office", password, now=now)
+        session.commit()
+    return app
+
+
+@contextmanager
+def served(app):
+    """`app` served by werkzeug on a free local port; yields its base URL."""
+    from werkzeug.serving import make_server
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)

@@ -25,8 +25,8 @@ ERRORS = {"past": "会议时间已过。", "too_far": "会议时间在一年以�
 
 def _meeting(meeting_id: int) -> Meeting:
     meeting = g.db.get(Meeting, meeting_id)
-    codes = {k.code for k in agenda.joint_kinds(g.settings.meetings)}
-    if meeting is None or meeting.consortium_id != g.consortium.id or meeting.kind not in codes:
+    if meeting is None or meeting.consortium_id != g.consortium.id or \
+            meeting.kind not in agenda.joint_codes(g.settings.meetings):
         abort(404)
     return meeting
 
@@ -46,7 +46,8 @@ def joint_meetings_page():
                            kinds=agenda.joint_kinds(g.settings.meetings), tz=g.settings.tz,
                            draft=agenda.draft(g.db, g.settings, current, now=g.now) if current else "",
                            topics=agenda.topics(g.db, current.id) if current else [],
-                           attendance=came, roles=attendance.roles(g.db, cid, [a.person for a in came]),
+                           attendance=came, counts=attendance.summarise(came),
+                           roles=attendance.roles(g.db, cid, [a.person for a in came]),
                            statuses=attendance.STATUS_WORDS,
                            photos=media.meeting_photos(g.db, current.id) if current else [],
                            invitees=len(agenda.invitees(g.db, cid)), page_id="joint_meetings")
